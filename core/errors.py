@@ -1,0 +1,68 @@
+"""One JSON error envelope for the whole API.
+
+Every error answer has the shape
+`{"error": {"code": ..., "message": ..., "field": ...}}`: `code` is stable for
+machines, `message` is a sentence for people and `field` names the offending
+input (a dotted path such as `run.runId`) or is null.
+"""
+
+import logging
+
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+logger = logging.getLogger(__name__)
+
+
+class ApiError(exceptions.APIException):
+    """An error with a field and a stable code, raised by services and views."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "invalid"
+
+    def __init__(
+        self, message: str, *, field: str | None = None, code=None, status=None
+    ):
+        super().__init__(detail=message, code=code or self.default_code)
+        self.field = field
+        self.code = code or self.default_code
+        if status is not None:
+            self.status_code = status
+
+
+def error_body(message: str, *, code: str, field: str | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "field": field}}
+
+
+def _first_validation_error(detail, path: str = "") -> tuple[str | None, str, str]:
+    """Walk DRF's nested error detail to the first message and its field path."""
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            child = key if not path else f"{path}.{key}"
+            if key == "non_field_errors":
+                child = path
+            return _first_validation_error(value, child)
+    if isinstance(detail, list) and detail:
+        return _first_validation_error(detail[0], path)
+    code = getattr(detail, "code", "invalid") or "invalid"
+    return path or None, str(detail), code
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(str(exc) or "Not found.")
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, ApiError):
+        body = error_body(str(exc.detail), code=exc.code, field=exc.field)
+    elif isinstance(exc, exceptions.ValidationError):
+        field, message, code = _first_validation_error(exc.detail)
+        body = error_body(message, code=code, field=field)
+    else:
+        detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+        code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
+        body = error_body(str(detail), code=code)
+    return Response(body, status=response.status_code, headers=dict(response.items()))

@@ -1,0 +1,44 @@
+import logging
+
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.http import require_GET
+from kombu import Connection
+
+logger = logging.getLogger(__name__)
+
+
+def _check_database() -> str | None:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception as error:  # noqa: BLE001 - any failure means unhealthy
+        logger.warning("Health check: database failed: %s", error)
+        return str(error)
+    return None
+
+
+def _check_broker() -> str | None:
+    try:
+        with Connection(
+            settings.CELERY_BROKER_URL,
+            transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS,
+            connect_timeout=2,
+        ) as conn:
+            conn.ensure_connection(max_retries=1)
+    except Exception as error:  # noqa: BLE001 - any failure means unhealthy
+        logger.warning("Health check: broker failed: %s", error)
+        return str(error)
+    return None
+
+
+@require_GET
+def health(request):
+    """Report whether the database and the Celery broker answer (200 or 503)."""
+    checks = {"database": _check_database(), "broker": _check_broker()}
+    body = {
+        "status": "ok" if not any(checks.values()) else "unavailable",
+        "checks": {name: error or "ok" for name, error in checks.items()},
+    }
+    return JsonResponse(body, status=200 if body["status"] == "ok" else 503)

@@ -1,0 +1,3 @@
+app_name = "lineage-api"
+
+urlpatterns: list = []

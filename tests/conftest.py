@@ -1,0 +1,47 @@
+"""Shared fixtures: the personas who use the portal, API keys and the corpus."""
+
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from core.services import api_key_create
+
+CORPUS_DIR = (
+    Path(__file__).resolve().parent.parent.parent / "shared" / "openlineage-corpus"
+)
+
+
+@pytest.fixture
+def admin_user(db):
+    return get_user_model().objects.create_superuser(
+        "admin", "admin@example.com", "admin-password-1"
+    )
+
+
+@pytest.fixture
+def consumer(db):
+    """A data consumer: logged in, no special rights."""
+    return get_user_model().objects.create_user(
+        "consumer", "consumer@example.com", "consumer-password-1"
+    )
+
+
+@pytest.fixture
+def pipeline_key(db):
+    """The raw API key a pipeline sends OpenLineage events with."""
+    _, raw_key = api_key_create(name="airflow-prod", scopes=["lineage:write"])
+    return raw_key
+
+
+@pytest.fixture
+def reader_key(db):
+    _, raw_key = api_key_create(name="lineage-reader", scopes=["read"])
+    return raw_key
+
+
+@pytest.fixture
+def corpus_dir():
+    if not CORPUS_DIR.is_dir():
+        pytest.fail(f"The OpenLineage corpus is missing: expected it at {CORPUS_DIR}.")
+    return CORPUS_DIR
