@@ -1,3 +1,9 @@
+from django.urls import path
+
+from lineage.api import views
+
 app_name = "lineage-api"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("lineage", views.LineageEndpoint.as_view(), name="lineage"),
+]
