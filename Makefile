@@ -6,8 +6,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-# Tests use the machine's PostgreSQL and Redis unless told otherwise.
-TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/groundskeeper
+# Tests use the machine's PostgreSQL and Redis unless told otherwise. Each run
+# gets its own database name (suffixed with the shell's PID), so that two test
+# runs on one machine never drop each other's test database.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/groundskeeper_$$$$
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
 .PHONY: install run test lint bench clean
