@@ -35,8 +35,9 @@ class Command(BaseCommand):
     def handle(self, *args, url, api_key, seed, **options):
         if not api_key:
             raise CommandError(
-                "An API key is required: pass --api-key or set GROUNDSKEEPER_API_KEY "
-                "(create one with `manage.py create_api_key NAME --scope lineage:write`)."
+                "An API key is required: pass --api-key or set "
+                "GROUNDSKEEPER_API_KEY (create one with "
+                "`manage.py create_api_key NAME --scope lineage:write`)."
             )
         try:
             count = send_demo_events(url=url, api_key=api_key, seed=seed)
