@@ -1,0 +1,259 @@
+"""Flatten parsed events into the rows that derivation upserts, one list per table.
+
+Rows still name namespaces, jobs and datasets by their natural keys; the upserts
+turn those into ids. Runs are folded here, one row per runId, because their
+columns combine several events (state ranking, least and greatest times).
+"""
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from uuid import UUID
+
+import orjson
+
+from lineage.ingestion.events import ParsedDataset, ParsedEvent
+
+# Higher rank wins the run's state whatever the arrival order; among equal ranks
+# the later eventTime wins. OTHER and an absent eventType rank lowest.
+STATE_RANK = {"COMPLETE": 2, "FAIL": 2, "ABORT": 2, "START": 1, "RUNNING": 1}
+
+JobKey = tuple[str, str]
+DatasetKey = tuple[str, str]
+
+
+def state_rank(state: str) -> int:
+    return STATE_RANK.get(state, 0)
+
+
+def dumps(value) -> str:
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def columns(rows) -> list[list]:
+    """Transpose rows into the column arrays that `unnest` takes."""
+    return [list(column) for column in zip(*rows, strict=True)]
+
+
+def schema_fingerprint(fields_json: str) -> str:
+    """SHA-256 of the schema fields serialised with sorted keys."""
+    return hashlib.sha256(fields_json.encode()).hexdigest()
+
+
+@dataclass
+class RunRow:
+    run_id: UUID
+    job: JobKey
+    state: str
+    state_time: datetime
+    first_event_time: datetime
+    started_at: datetime | None = None
+    nominal_start_time: datetime | None = None
+    nominal_end_time: datetime | None = None
+    parent_run_id: UUID | None = None
+    parent_time: datetime | None = None
+
+    def add(self, event: ParsedEvent) -> None:
+        time = event.event_time
+        new_state = (state_rank(event.run_state), time, event.run_state)
+        if new_state > (state_rank(self.state), self.state_time, self.state):
+            self.state, self.state_time = event.run_state, time
+            self.job = (event.job_namespace, event.job_name)
+        self.first_event_time = min(self.first_event_time, time)
+        if event.run_state == "START":
+            self.started_at = _least(self.started_at, time)
+        self.nominal_start_time = _least(
+            self.nominal_start_time, event.nominal_start_time
+        )
+        self.nominal_end_time = _greatest(self.nominal_end_time, event.nominal_end_time)
+        parent = event.parent
+        if (
+            parent
+            and parent.run_id
+            and (self.parent_time is None or time < self.parent_time)
+        ):
+            self.parent_run_id, self.parent_time = parent.run_id, time
+
+
+@dataclass
+class Batch:
+    namespaces: dict[str, datetime] = field(default_factory=dict)
+    # Job key -> (first seen, last eventTime).
+    jobs: dict[JobKey, list[datetime]] = field(default_factory=dict)
+    # Child job -> (eventTime, parent job), the earliest event naming one.
+    job_parents: dict[JobKey, tuple[datetime, JobKey]] = field(default_factory=dict)
+    datasets: dict[DatasetKey, list[datetime]] = field(default_factory=dict)
+    # Dataset -> (eventTime, canonical identifier) from its symlinks facet.
+    aliases: dict[DatasetKey, tuple[datetime, DatasetKey]] = field(default_factory=dict)
+    runs: dict[UUID, RunRow] = field(default_factory=dict)
+    # Parent run id -> its job, for stub runs.
+    parent_runs: dict[UUID, JobKey] = field(default_factory=dict)
+    # (run id, dataset, direction, io facets JSON, eventTime, schema fingerprint)
+    run_datasets: list[tuple] = field(default_factory=list)
+    # (job, dataset, direction, seen in a run, declared, eventTime)
+    edges: list[tuple] = field(default_factory=list)
+    # (dataset, fingerprint, fields JSON, eventTime)
+    schemas: list[tuple] = field(default_factory=list)
+    # (output dataset, output field, input dataset, input field,
+    #  transformations JSON, eventTime)
+    column_edges: list[tuple] = field(default_factory=list)
+    # (owner key, facet name, payload JSON, eventTime, valid)
+    job_facets: list[tuple] = field(default_factory=list)
+    run_facets: list[tuple] = field(default_factory=list)
+    dataset_facets: list[tuple] = field(default_factory=list)
+
+    def add(self, event: ParsedEvent) -> None:
+        time = event.event_time
+        job = None
+        if event.job_namespace is not None and event.job_name is not None:
+            job = (event.job_namespace, event.job_name)
+            self._see_job(job, time)
+            self._add_facets(
+                self.job_facets, job, event.job_facets, event.invalid_job_facets, time
+            )
+
+        if event.event_type == "RunEvent":
+            self._add_run(event, job)
+        in_run = event.event_type == "RunEvent"
+        for direction, datasets in (("input", event.inputs), ("output", event.outputs)):
+            for dataset in datasets:
+                key = self._add_dataset(dataset, time)
+                fingerprint = self._add_schema(key, dataset, time)
+                if job is not None:
+                    self.edges.append((job, key, direction, in_run, not in_run, time))
+                if in_run:
+                    self.run_datasets.append(
+                        (
+                            event.run_id,
+                            key,
+                            direction,
+                            dumps(dataset.io_facets),
+                            time,
+                            fingerprint if direction == "output" else None,
+                        )
+                    )
+        if event.event_type == "DatasetEvent" and event.dataset is not None:
+            key = self._add_dataset(event.dataset, time)
+            self._add_schema(key, event.dataset, time)
+
+    def _see_namespace(self, name: str, time: datetime) -> None:
+        seen = self.namespaces.get(name)
+        if seen is None or time < seen:
+            self.namespaces[name] = time
+
+    def _see_job(self, job: JobKey, time: datetime) -> None:
+        self._see_namespace(job[0], time)
+        _see(self.jobs, job, time)
+
+    def _see_dataset(self, key: DatasetKey, time: datetime) -> None:
+        self._see_namespace(key[0], time)
+        _see(self.datasets, key, time)
+
+    def _add_run(self, event: ParsedEvent, job: JobKey) -> None:
+        time = event.event_time
+        run = self.runs.get(event.run_id)
+        if run is None:
+            self.runs[event.run_id] = run = RunRow(
+                run_id=event.run_id,
+                job=job,
+                state="",
+                state_time=datetime.min.replace(tzinfo=time.tzinfo),
+                first_event_time=time,
+            )
+        run.add(event)
+        self._add_facets(
+            self.run_facets,
+            event.run_id,
+            event.run_facets,
+            event.invalid_run_facets,
+            time,
+        )
+
+        parent = event.parent
+        if parent is None:
+            return
+        parent_job = (parent.job_namespace, parent.job_name)
+        self._see_job(parent_job, time)
+        if parent_job != job:
+            known = self.job_parents.get(job)
+            if known is None or (time, parent_job) < known:
+                self.job_parents[job] = (time, parent_job)
+        if parent.run_id is not None and parent.run_id != event.run_id:
+            self.parent_runs.setdefault(parent.run_id, parent_job)
+
+    def _add_dataset(self, dataset: ParsedDataset, time: datetime) -> DatasetKey:
+        key = (dataset.namespace, dataset.name)
+        self._see_dataset(key, time)
+        self._add_facets(
+            self.dataset_facets, key, dataset.facets, dataset.invalid_facets, time
+        )
+
+        if dataset.symlinks:
+            tables = [i for i in dataset.symlinks if i.type.upper() == "TABLE"]
+            target = (tables or list(dataset.symlinks))[0]
+            target_key = (target.namespace, target.name)
+            if target_key != key:
+                self._see_dataset(target_key, time)
+                known = self.aliases.get(key)
+                if known is None or (time, target_key) < known:
+                    self.aliases[key] = (time, target_key)
+
+        for output_field, inputs in (dataset.column_lineage or {}).items():
+            for source in inputs:
+                source_key = (source.namespace, source.name)
+                self._see_dataset(source_key, time)
+                self.column_edges.append(
+                    (
+                        key,
+                        output_field,
+                        source_key,
+                        source.field,
+                        dumps(list(source.transformations)),
+                        time,
+                    )
+                )
+        return key
+
+    def _add_schema(
+        self, key: DatasetKey, dataset: ParsedDataset, time: datetime
+    ) -> str | None:
+        if dataset.schema_fields is None:
+            return None
+        fields_json = dumps(dataset.schema_fields)
+        fingerprint = schema_fingerprint(fields_json)
+        self.schemas.append((key, fingerprint, fields_json, time))
+        return fingerprint
+
+    @staticmethod
+    def _add_facets(rows, owner, facets, invalid, time) -> None:
+        for name, payload in facets.items():
+            rows.append((owner, name, dumps(payload), time, name not in invalid))
+
+
+def collect(events: list[ParsedEvent]) -> Batch:
+    batch = Batch()
+    for event in events:
+        batch.add(event)
+    return batch
+
+
+def _see(seen: dict, key, time: datetime) -> None:
+    times = seen.get(key)
+    if times is None:
+        seen[key] = [time, time]
+    elif time < times[0]:
+        times[0] = time
+    elif time > times[1]:
+        times[1] = time
+
+
+def _least(current, new):
+    if new is None:
+        return current
+    return new if current is None or new < current else current
+
+
+def _greatest(current, new):
+    if new is None:
+        return current
+    return new if current is None or new > current else current

@@ -1,0 +1,241 @@
+"""Upserts of namespaces, jobs, datasets and runs: the rows others point at.
+
+Each statement takes a whole batch as arrays and returns the ids of every row it
+names, inserted or not. Rows are fed in key order so that concurrent batches
+lock them in the same order and cannot deadlock.
+"""
+
+from lineage.ingestion.batch import Batch, DatasetKey, JobKey, columns
+
+# A CTE `input` of the batch, the upsert, then the ids of rows the upsert did not
+# return because they existed and needed no change. A row that a concurrent
+# transaction committed while this statement waited is in neither part, because
+# the statement's snapshot predates it, so callers look those up again.
+NAMESPACES_INPUT = """
+WITH input AS (
+    SELECT * FROM unnest(%s::text[], %s::timestamptz[]) AS t(name, seen)
+)
+"""
+NAMESPACES_UPSERT = """,
+upserted AS (
+    INSERT INTO lineage_namespace AS n (name, first_seen_at)
+    SELECT name, seen FROM input ORDER BY name
+    ON CONFLICT ((md5(name))) DO UPDATE SET first_seen_at = excluded.first_seen_at
+    WHERE excluded.first_seen_at < n.first_seen_at
+    RETURNING n.id, n.name
+)
+SELECT id, name FROM upserted
+UNION ALL
+"""
+NAMESPACES_SELECT = """
+SELECT n.id, n.name FROM input JOIN lineage_namespace n ON md5(n.name) = md5(input.name)
+"""
+
+JOBS_INPUT = """
+WITH input AS (
+    SELECT * FROM unnest(
+        %s::bigint[], %s::text[], %s::timestamptz[], %s::timestamptz[]
+    ) AS t(namespace_id, name, first_seen, last_seen)
+)
+"""
+JOBS_UPSERT = """,
+upserted AS (
+    INSERT INTO lineage_job AS j (namespace_id, name, first_seen_at, last_event_time)
+    SELECT * FROM input ORDER BY namespace_id, name
+    ON CONFLICT (namespace_id, (md5(name))) DO UPDATE SET
+        first_seen_at = LEAST(j.first_seen_at, excluded.first_seen_at),
+        last_event_time = GREATEST(j.last_event_time, excluded.last_event_time)
+    WHERE excluded.first_seen_at < j.first_seen_at
+        OR excluded.last_event_time > j.last_event_time
+    RETURNING j.id, j.namespace_id, j.name
+)
+SELECT id, namespace_id, name FROM upserted
+UNION ALL
+"""
+JOBS_SELECT = """
+SELECT j.id, j.namespace_id, j.name FROM input
+JOIN lineage_job j
+    ON j.namespace_id = input.namespace_id AND md5(j.name) = md5(input.name)
+"""
+
+DATASETS_UPSERT = """,
+upserted AS (
+    INSERT INTO lineage_dataset AS d (
+        namespace_id, name, first_seen_at, last_event_time
+    )
+    SELECT * FROM input ORDER BY namespace_id, name
+    ON CONFLICT (namespace_id, (md5(name))) DO UPDATE SET
+        first_seen_at = LEAST(d.first_seen_at, excluded.first_seen_at),
+        last_event_time = GREATEST(d.last_event_time, excluded.last_event_time)
+    WHERE excluded.first_seen_at < d.first_seen_at
+        OR excluded.last_event_time > d.last_event_time
+    RETURNING d.id, d.namespace_id, d.name, d.canonical_id
+)
+SELECT id, namespace_id, name, canonical_id FROM upserted
+UNION ALL
+"""
+DATASETS_SELECT = """
+SELECT d.id, d.namespace_id, d.name, d.canonical_id FROM input
+JOIN lineage_dataset d
+    ON d.namespace_id = input.namespace_id AND md5(d.name) = md5(input.name)
+"""
+
+# A job's parent is set once: an event without a parent facet never clears it.
+# NOTE: two events naming different parents keep whichever arrived first.
+JOB_PARENTS_UPDATE = """
+UPDATE lineage_job j SET parent_id = t.parent_id
+FROM unnest(%s::bigint[], %s::bigint[]) AS t(id, parent_id)
+WHERE j.id = t.id AND j.parent_id IS NULL
+"""
+
+RANK = (
+    "CASE WHEN {0} IN ('COMPLETE', 'FAIL', 'ABORT') THEN 2"
+    " WHEN {0} IN ('START', 'RUNNING') THEN 1 ELSE 0 END"
+)
+
+# A run named only as a parent gets a stub with the parent job and no state.
+STUB_RUNS_INSERT = """
+INSERT INTO lineage_run (run_id, job_id, state)
+SELECT run_id, job_id, '' FROM unnest(%s::uuid[], %s::bigint[]) AS t(run_id, job_id)
+ORDER BY run_id
+ON CONFLICT (run_id) DO NOTHING
+"""
+
+# The state with the higher (rank, eventTime, state) wins, so a COMPLETE that
+# arrives before its START stays COMPLETE. ended_at follows a terminal winner.
+NEWER_STATE = (
+    f"({RANK.format('excluded.state')}, excluded.state_time, excluded.state)"
+    f" > ({RANK.format('r.state')}, COALESCE(r.state_time, '-infinity'), r.state)"
+)
+RUNS_UPSERT = f"""
+INSERT INTO lineage_run AS r (
+    run_id, job_id, parent_id, state, state_time, started_at, ended_at,
+    nominal_start_time, nominal_end_time, first_event_time
+)
+SELECT
+    t.run_id, t.job_id, parent.id, t.state, t.state_time, t.started_at,
+    CASE WHEN {RANK.format("t.state")} = 2 THEN t.state_time END,
+    t.nominal_start_time, t.nominal_end_time, t.first_event_time
+FROM unnest(
+    %s::uuid[], %s::bigint[], %s::uuid[], %s::text[], %s::timestamptz[],
+    %s::timestamptz[], %s::timestamptz[], %s::timestamptz[], %s::timestamptz[]
+) AS t(
+    run_id, job_id, parent_run_id, state, state_time, started_at,
+    nominal_start_time, nominal_end_time, first_event_time
+)
+LEFT JOIN lineage_run parent ON parent.run_id = t.parent_run_id
+ORDER BY t.run_id
+ON CONFLICT (run_id) DO UPDATE SET
+    job_id = CASE WHEN {NEWER_STATE} THEN excluded.job_id
+        ELSE COALESCE(r.job_id, excluded.job_id) END,
+    parent_id = COALESCE(r.parent_id, excluded.parent_id),
+    state = CASE WHEN {NEWER_STATE} THEN excluded.state ELSE r.state END,
+    state_time = CASE WHEN {NEWER_STATE} THEN excluded.state_time
+        ELSE r.state_time END,
+    ended_at = CASE WHEN {NEWER_STATE} THEN excluded.ended_at ELSE r.ended_at END,
+    started_at = LEAST(r.started_at, excluded.started_at),
+    nominal_start_time = LEAST(r.nominal_start_time, excluded.nominal_start_time),
+    nominal_end_time = GREATEST(r.nominal_end_time, excluded.nominal_end_time),
+    first_event_time = LEAST(r.first_event_time, excluded.first_event_time)
+RETURNING r.id, r.run_id
+"""
+
+
+def upsert_namespaces(cursor, batch: Batch) -> dict[str, int]:
+    names = sorted(batch.namespaces)
+    params = [names, [batch.namespaces[name] for name in names]]
+    rows = upsert_returning(
+        cursor,
+        NAMESPACES_INPUT,
+        NAMESPACES_UPSERT,
+        NAMESPACES_SELECT,
+        params,
+        expected=len(names),
+    )
+    return {name: id for id, name in rows}
+
+
+def upsert_jobs(cursor, batch: Batch, namespace_ids) -> dict[JobKey, int]:
+    params = _named_rows(batch.jobs, namespace_ids)
+    rows = upsert_returning(
+        cursor, JOBS_INPUT, JOBS_UPSERT, JOBS_SELECT, params, expected=len(batch.jobs)
+    )
+    namespaces = {id: name for name, id in namespace_ids.items()}
+    job_ids = {(namespaces[ns_id], name): id for id, ns_id, name in rows}
+
+    parents = sorted(
+        (job_ids[child], job_ids[parent])
+        for child, (_, parent) in batch.job_parents.items()
+    )
+    if parents:
+        cursor.execute(JOB_PARENTS_UPDATE, columns(parents))
+    return job_ids
+
+
+def upsert_datasets(
+    cursor, batch: Batch, namespace_ids
+) -> tuple[dict[DatasetKey, int], dict[int, int | None]]:
+    """Upsert the batch's datasets; return their ids and their canonical ids."""
+    params = _named_rows(batch.datasets, namespace_ids)
+    rows = upsert_returning(
+        cursor,
+        JOBS_INPUT,
+        DATASETS_UPSERT,
+        DATASETS_SELECT,
+        params,
+        expected=len(batch.datasets),
+    )
+    namespaces = {id: name for name, id in namespace_ids.items()}
+    dataset_ids = {}
+    canonical_ids = {}
+    for id, ns_id, name, canonical_id in rows:
+        dataset_ids[(namespaces[ns_id], name)] = id
+        canonical_ids[id] = canonical_id
+    return dataset_ids, canonical_ids
+
+
+def upsert_runs(cursor, batch: Batch, job_ids) -> dict:
+    if not batch.runs:
+        return {}
+    # Stubs go in first, also for parents whose own events are in this batch,
+    # because the upsert below cannot see rows it inserts itself.
+    stubs = sorted((run_id, job_ids[job]) for run_id, job in batch.parent_runs.items())
+    if stubs:
+        cursor.execute(STUB_RUNS_INSERT, columns(stubs))
+
+    runs = [batch.runs[run_id] for run_id in sorted(batch.runs)]
+    params = [
+        [run.run_id for run in runs],
+        [job_ids[run.job] for run in runs],
+        [run.parent_run_id for run in runs],
+        [run.state for run in runs],
+        [run.state_time for run in runs],
+        [run.started_at for run in runs],
+        [run.nominal_start_time for run in runs],
+        [run.nominal_end_time for run in runs],
+        [run.first_event_time for run in runs],
+    ]
+    cursor.execute(RUNS_UPSERT, params)
+    return {run_id: id for id, run_id in cursor.fetchall()}
+
+
+def _named_rows(seen: dict, namespace_ids) -> list[list]:
+    keys = sorted(seen)
+    return [
+        [namespace_ids[namespace] for namespace, _ in keys],
+        [name for _, name in keys],
+        [seen[key][0] for key in keys],
+        [seen[key][1] for key in keys],
+    ]
+
+
+def upsert_returning(
+    cursor, input_sql, upsert_sql, select_sql, params, *, expected: int
+) -> list[tuple]:
+    """Run an upsert built from the three parts; return a row for every key."""
+    cursor.execute(input_sql + upsert_sql + select_sql, params)
+    rows = cursor.fetchall()
+    if len({row[0] for row in rows}) < expected:
+        cursor.execute(input_sql + select_sql, params)
+        rows = cursor.fetchall()
+    return rows
