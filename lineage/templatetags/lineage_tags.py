@@ -1,0 +1,95 @@
+"""Filters for the lineage pages: durations, facets, run states, schema trees."""
+
+import json
+from datetime import timedelta
+
+from django import template
+
+from lineage import graph
+from lineage.models import Job
+
+register = template.Library()
+
+_STATE_BADGE_CLASSES = {
+    "COMPLETE": "text-bg-success",
+    "FAIL": "text-bg-danger",
+    "ABORT": "text-bg-warning",
+    "START": "text-bg-primary",
+    "RUNNING": "text-bg-primary",
+    "OTHER": "text-bg-secondary",
+}
+
+
+@register.filter
+def duration(value: timedelta | None) -> str:
+    """Format a run's duration as "850 ms", "4.5 s" or "1 h 2 min 5 s".
+
+    A missing or negative duration (a run not finished, or clocks that disagree)
+    gives an em dash.
+    """
+    if value is None or value < timedelta(0):
+        return "—"
+    seconds = value.total_seconds()
+    if seconds < 1:
+        return f"{round(seconds * 1000)} ms"
+    if seconds < 60:
+        return f"{seconds:.1f}".removesuffix(".0") + " s"
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, seconds = divmod(rest, 60)
+    parts = [f"{minutes} min", f"{seconds} s"]
+    if hours:
+        parts.insert(0, f"{hours} h")
+    return " ".join(parts)
+
+
+@register.filter
+def state_badge_class(state: str) -> str:
+    return _STATE_BADGE_CLASSES.get(state, "text-bg-light border")
+
+
+@register.filter
+def pretty_json(value) -> str:
+    """Indent a facet for a <pre>; the template escapes the result like any text."""
+    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
+
+
+@register.filter
+def node_id(obj) -> str:
+    """Build the lineage graph id of a Job or Dataset: `job:<ns>:<name>`."""
+    if isinstance(obj, Job):
+        return graph.job_node_id(obj)
+    return graph.dataset_node_id(obj)
+
+
+@register.filter
+def schema_rows(fields) -> list[dict]:
+    """Flatten SchemaDatasetFacet fields into rows with a nesting `depth`.
+
+    Entries that are not objects are skipped: facets are stored as sent.
+    """
+    rows: list[dict] = []
+    _append_rows(rows, fields, depth=0)
+    return rows
+
+
+def _append_rows(rows: list[dict], fields, depth: int) -> None:
+    if not isinstance(fields, list):
+        return
+    for field in fields:
+        if not isinstance(field, dict):
+            continue
+        rows.append(
+            {
+                "name": str(field.get("name", "")),
+                "type": str(field.get("type") or ""),
+                "description": str(field.get("description") or ""),
+                "depth": depth,
+            }
+        )
+        _append_rows(rows, field.get("fields"), depth + 1)
+
+
+@register.filter
+def field_count(fields) -> int:
+    return len(schema_rows(fields))

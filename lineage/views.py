@@ -1,0 +1,121 @@
+"""The portal's pages: namespaces, jobs, datasets, runs, search and the graph.
+
+Every page requires a logged-in user. Lists are paginated; detail pages read
+through `lineage.selectors`.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.urls import reverse
+
+from lineage import selectors
+from lineage.models import Namespace, Run
+
+PAGE_SIZE = 50
+# The graph page offers depths up to this; the API applies its own cap too.
+MAX_GRAPH_DEPTH = 20
+DEFAULT_GRAPH_DEPTH = 3
+GRAPH_DIRECTIONS = ("both", "upstream", "downstream")
+
+
+def _page(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _namespace_filter(request) -> Namespace | None:
+    """Return the namespace named by `?namespace=<pk>`, or None if absent or bad."""
+    value = request.GET.get("namespace", "")
+    if not value.isdigit():
+        return None
+    return Namespace.objects.filter(pk=int(value)).first()
+
+
+@login_required
+def namespace_list(request):
+    page = _page(request, selectors.namespace_list())
+    return render(request, "lineage/namespace_list.html", {"page": page})
+
+
+@login_required
+def job_list(request):
+    namespace = _namespace_filter(request)
+    state = request.GET.get("state", "")
+    if state not in Run.State.values and state != "NONE":
+        state = ""
+    name_contains = request.GET.get("q", "").strip()
+    jobs = selectors.job_list(
+        namespace_id=namespace.pk if namespace else None,
+        state=state,
+        name_contains=name_contains,
+    )
+    context = {
+        "page": _page(request, jobs),
+        "namespace": namespace,
+        "state": state,
+        "states": Run.State.values,
+        "q": name_contains,
+    }
+    return render(request, "lineage/job_list.html", context)
+
+
+@login_required
+def dataset_list(request):
+    namespace = _namespace_filter(request)
+    name_contains = request.GET.get("q", "").strip()
+    datasets = selectors.dataset_list(
+        namespace_id=namespace.pk if namespace else None, name_contains=name_contains
+    )
+    context = {
+        "page": _page(request, datasets),
+        "namespace": namespace,
+        "q": name_contains,
+    }
+    return render(request, "lineage/dataset_list.html", context)
+
+
+@login_required
+def dataset_detail(request, pk: int):
+    dataset = selectors.dataset_detail(pk)
+    return render(request, "lineage/dataset_detail.html", {"dataset": dataset})
+
+
+@login_required
+def job_detail(request, pk: int):
+    job = selectors.job_detail(pk)
+    return render(request, "lineage/job_detail.html", {"job": job})
+
+
+@login_required
+def run_detail(request, run_id):
+    run = selectors.run_detail(run_id)
+    return render(request, "lineage/run_detail.html", {"run": run})
+
+
+@login_required
+def search(request):
+    name_contains = request.GET.get("q", "").strip()
+    jobs, datasets = selectors.search(name_contains) if name_contains else ([], [])
+    context = {"q": name_contains, "jobs": jobs, "datasets": datasets}
+    return render(request, "lineage/search.html", context)
+
+
+@login_required
+def lineage_graph(request):
+    """Render the graph page; graph.js fetches the graph from the lineage API."""
+    node_id = request.GET.get("nodeId", "").strip()
+    depth = request.GET.get("depth", "")
+    depth = int(depth) if depth.isdigit() else DEFAULT_GRAPH_DEPTH
+    depth = min(depth, MAX_GRAPH_DEPTH)
+    direction = request.GET.get("direction", "both")
+    if direction not in GRAPH_DIRECTIONS:
+        direction = "both"
+    context = {
+        "node_id": node_id,
+        "depth": depth,
+        "depths": range(1, MAX_GRAPH_DEPTH + 1),
+        "direction": direction,
+        "directions": GRAPH_DIRECTIONS,
+        "api_url": reverse("lineage-api:lineage"),
+    }
+    return render(request, "lineage/lineage_graph.html", context)
