@@ -1,0 +1,110 @@
+"""`python -m benchmarks {ingest,lineage,history,all} [options]` (or `make bench`).
+
+Each benchmark recreates the groundskeeper_bench database, runs gunicorn on
+loopback, prints its result as JSON and writes it to benchmarks/results/.
+Exits with status 1 when a target is missed, 2 when a run failed.
+"""
+
+import argparse
+import json
+import logging
+import sys
+
+from benchmarks import history, ingest, lineage
+from benchmarks.report import write_result
+
+logger = logging.getLogger("benchmarks")
+
+BENCHMARKS = {"ingest": ingest.run, "lineage": lineage.run, "history": history.run}
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("benchmark", choices=[*BENCHMARKS, "all"])
+    parser.add_argument(
+        "--workers", type=int, default=2, help="gunicorn worker processes"
+    )
+    parser.add_argument(
+        "--threads", type=int, default=4, help="threads per gunicorn worker"
+    )
+    parser.add_argument("--seed", type=int, default=7, help="seed of the generators")
+    parser.add_argument(
+        "--repeats", type=int, default=200, help="timed lineage requests per point"
+    )
+
+    group = parser.add_argument_group("ingest")
+    group.add_argument(
+        "--duration", type=float, default=20, help="measured seconds per phase"
+    )
+    group.add_argument(
+        "--warmup", type=float, default=5, help="seconds sent before measuring"
+    )
+    group.add_argument(
+        "--connections", type=int, default=4, help="client keep-alive connections"
+    )
+    group.add_argument(
+        "--batch-size", type=int, default=500, help="events per batch request"
+    )
+    group.add_argument(
+        "--single-pool",
+        type=int,
+        default=40_000,
+        help="distinct events prepared for the single-event phase",
+    )
+    group.add_argument(
+        "--batch-pool",
+        type=int,
+        default=250_000,
+        help="distinct events prepared for the batch phase",
+    )
+
+    group.add_argument(
+        "--ingest-dags",
+        type=int,
+        default=200,
+        help="DAGs of five jobs whose runs the events describe",
+    )
+
+    group = parser.add_argument_group("lineage")
+    group.add_argument("--nodes", type=int, default=100_000, help="nodes in the graph")
+    group.add_argument("--depth", type=int, default=5, help="depth of the query")
+
+    group = parser.add_argument_group("history")
+    group.add_argument(
+        "--history-dags", type=int, default=2, help="DAGs of five jobs that run"
+    )
+    group.add_argument(
+        "--few-runs", type=int, default=100, help="first point, runs/job"
+    )
+    group.add_argument(
+        "--many-runs", type=int, default=10_000, help="second point, runs/job"
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str]) -> int:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    options = parse_args(argv)
+    names = list(BENCHMARKS) if options.benchmark == "all" else [options.benchmark]
+    missed = False
+    for name in names:
+        logger.info("Running the %s benchmark", name)
+        try:
+            result = BENCHMARKS[name](options)
+        except RuntimeError:
+            logger.exception("The %s benchmark failed", name)
+            return 2
+        path = write_result(name, result)
+        print(json.dumps(result, indent=2))
+        logger.info("Wrote %s", path)
+        missed |= any(
+            isinstance(part, dict) and part.get("met") is False
+            for part in result.values()
+        )
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
