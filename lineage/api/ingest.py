@@ -1,6 +1,88 @@
+"""OpenLineage ingestion over HTTP: `POST /api/v1/lineage` and `/lineage/batch`.
+
+The body is read from the request stream by the service, with the size limit
+applied while reading, so DRF's parsers are not used.
+"""
+
 from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.errors import ApiError
+from core.models import ApiKey
+from core.permissions import scope_permission
+from lineage import services
+from lineage.ingestion.events import EventRejected
 
 
-def ingest_events(request):
-    # Placeholder until ingestion lands.
-    return Response({"error": {"code": "not_implemented"}}, status=501)
+def _ingest(request) -> services.IngestResult:
+    meta = request.META
+    if "chunked" in meta.get("HTTP_TRANSFER_ENCODING", "").lower() and not meta.get(
+        "CONTENT_LENGTH"
+    ):
+        # WSGI hands Django no chunked body without a length: it would read as
+        # empty, so say what to change instead of reporting an empty body.
+        raise ApiError(
+            "Chunked request bodies are not supported: send a Content-Length header.",
+            code="length_required",
+            status=411,
+        )
+    try:
+        content_length = int(meta.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        content_length = None
+    api_key = request.auth if isinstance(request.auth, ApiKey) else None
+    try:
+        return services.ingest_body(
+            stream=request.stream,
+            content_length=content_length,
+            content_type=meta.get("CONTENT_TYPE", ""),
+            content_encoding=meta.get("HTTP_CONTENT_ENCODING", ""),
+            api_key_id=api_key.pk if api_key else None,
+        )
+    except EventRejected as rejection:
+        raise ApiError(
+            rejection.message,
+            field=rejection.field,
+            code=rejection.code,
+            status=rejection.status,
+        ) from rejection
+
+
+def _batch_response(result: services.IngestResult) -> Response:
+    return Response(result.as_dict(), status=200)
+
+
+def ingest_events(request) -> Response:
+    """Store one event (201, or 200 for a duplicate) or, for an array or NDJSON
+    body, a batch answered like `/lineage/batch`."""
+    result = _ingest(request)
+    if result.is_batch:
+        return _batch_response(result)
+    outcome = result.outcomes[0]
+    if outcome.error is not None:
+        raise ApiError(
+            outcome.error.message,
+            field=outcome.error.field,
+            code=outcome.error.code,
+            status=outcome.error.status,
+        )
+    body = {
+        "id": outcome.event_id,
+        "duplicate": outcome.duplicate,
+        "warnings": [warning.as_dict() for warning in outcome.warnings],
+    }
+    return Response(body, status=outcome.status)
+
+
+class LineageBatchEndpoint(APIView):
+    """`POST /api/v1/lineage/batch`: a JSON array or NDJSON of events.
+
+    Answers 200 with one result per event, in order. A single JSON object is
+    taken as a batch of one.
+    """
+
+    parser_classes: list = []
+    permission_classes = [scope_permission("lineage:write")]
+
+    def post(self, request):
+        return _batch_response(_ingest(request))

@@ -1,0 +1,160 @@
+"""Writes of the lineage app: OpenLineage ingestion.
+
+The API views, the `ingest_openlineage` command and tasks all go through
+`ingest_body` or `ingest_payloads`, so every path validates the same way.
+"""
+
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from lineage.ingestion import derive
+from lineage.ingestion.body import Readable, read_body, split_body
+from lineage.ingestion.events import EventRejected, IngestWarning, ParsedEvent
+from lineage.ingestion.parsing import parse_event
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class EventOutcome:
+    """What became of one event of a request or file, by its position."""
+
+    index: int
+    event_id: int | None = None
+    duplicate: bool = False
+    warnings: list[IngestWarning] = field(default_factory=list)
+    error: EventRejected | None = None
+
+    @property
+    def status(self) -> int:
+        if self.error is not None:
+            return self.error.status
+        return 200 if self.duplicate else 201
+
+    def as_dict(self) -> dict:
+        if self.error is not None:
+            return {
+                "index": self.index,
+                "status": self.status,
+                "error": {
+                    "code": self.error.code,
+                    "message": self.error.message,
+                    "field": self.error.field,
+                },
+            }
+        return {
+            "index": self.index,
+            "status": self.status,
+            "id": self.event_id,
+            "duplicate": self.duplicate,
+            "warnings": [warning.as_dict() for warning in self.warnings],
+        }
+
+
+@dataclass
+class IngestResult:
+    # False when the body was one JSON object, answered as a single event.
+    is_batch: bool
+    outcomes: list[EventOutcome]
+
+    @property
+    def accepted(self) -> int:
+        return sum(1 for outcome in self.outcomes if outcome.status == 201)
+
+    @property
+    def duplicates(self) -> int:
+        return sum(1 for outcome in self.outcomes if outcome.duplicate)
+
+    @property
+    def rejected(self) -> int:
+        return sum(1 for outcome in self.outcomes if outcome.error is not None)
+
+    def as_dict(self) -> dict:
+        return {
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "rejected": self.rejected,
+            "results": [outcome.as_dict() for outcome in self.outcomes],
+        }
+
+
+def ingest_body(
+    *,
+    stream: Readable | None,
+    content_length: int | None,
+    content_type: str = "application/json",
+    content_encoding: str = "",
+    api_key_id: int | None = None,
+) -> IngestResult:
+    """Read, validate and store the events of one request body.
+
+    Raises EventRejected for a problem with the body as a whole (over the size
+    limit, not JSON, too many events); a problem with one event of a batch is
+    an outcome and does not stop the others.
+    """
+    try:
+        body = read_body(
+            stream,
+            content_length=content_length,
+            content_encoding=content_encoding,
+            max_bytes=settings.LINEAGE_MAX_BODY_BYTES,
+        )
+        is_batch, items = split_body(
+            body,
+            content_type=content_type,
+            max_events=settings.LINEAGE_MAX_BATCH_EVENTS,
+        )
+    except EventRejected as rejection:
+        logger.info(
+            "Rejected an OpenLineage body from API key %s: %s (%s)",
+            api_key_id,
+            rejection.code,
+            rejection.message,
+        )
+        raise
+    del body
+    outcomes = ingest_payloads(items, api_key_id=api_key_id)
+    return IngestResult(is_batch=is_batch, outcomes=outcomes)
+
+
+def ingest_payloads(
+    items: list, *, api_key_id: int | None = None, source: str = "API"
+) -> list[EventOutcome]:
+    """Validate decoded events and store the valid ones in one transaction.
+
+    `items` are decoded JSON values; an EventRejected among them (an NDJSON line
+    that was not JSON) is reported as that event's outcome. `source` names where
+    the events came from in log lines.
+    """
+    outcomes = [EventOutcome(index=index) for index in range(len(items))]
+    valid: list[tuple[EventOutcome, ParsedEvent]] = []
+    for outcome, item in zip(outcomes, items, strict=True):
+        try:
+            if isinstance(item, EventRejected):
+                raise item
+            event = parse_event(item)
+        except EventRejected as rejection:
+            outcome.error = rejection
+            logger.info(
+                "Rejected OpenLineage event %s from %s (API key %s): %s at %s: %s",
+                outcome.index,
+                source,
+                api_key_id,
+                rejection.code,
+                rejection.field,
+                rejection.message,
+            )
+            continue
+        outcome.warnings = event.warnings
+        valid.append((outcome, event))
+
+    if valid:
+        stored = derive.store_events(
+            [event for _, event in valid], api_key_id=api_key_id
+        )
+        for (outcome, _), stored_event in zip(valid, stored, strict=True):
+            outcome.event_id = stored_event.event_id
+            outcome.duplicate = not stored_event.created
+    return outcomes
