@@ -178,7 +178,10 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379
 # come from the environment so web, worker and beat share one queue.
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    broker_dir = env.path("CELERY_BROKER_DIR", default=BASE_DIR / "var" / "broker")
+    # pathlib, because django-environ's own Path type does not support `/`.
+    broker_dir = Path(
+        env.str("CELERY_BROKER_DIR", default=str(BASE_DIR / "var/broker"))
+    )
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(broker_dir / "out"),
         "data_folder_out": str(broker_dir / "out"),
