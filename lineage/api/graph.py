@@ -49,38 +49,32 @@ def resolve_root(raw_id: str) -> graph.NodeRef:
 def graph_body(lineage: graph.LineageGraph) -> dict:
     nodes = {}
     for dataset in lineage.datasets.values():
-        nodes[("dataset", dataset.pk)] = {
+        nodes[graph.DATASET, dataset.pk] = {
             "id": graph.dataset_node_id(dataset),
             "type": "DATASET",
-            "data": dataset_data(lineage, dataset),
+            "data": dataset_data(dataset),
             "inEdges": [],
             "outEdges": [],
         }
     for job in lineage.jobs.values():
-        nodes[("job", job.pk)] = {
+        nodes[graph.JOB, job.pk] = {
             "id": graph.job_node_id(job),
             "type": "JOB",
-            "data": job_data(lineage, job),
+            "data": job_data(job),
             "inEdges": [],
             "outEdges": [],
         }
-    for job_id, dataset_id, direction in lineage.job_edges:
-        dataset_node = nodes.get(("dataset", dataset_id))
-        if dataset_node is None:
-            continue
-        job_node = nodes[("job", job_id)]
-        origin, destination = graph.edge_ends(
-            job_node["id"], dataset_node["id"], direction
-        )
-        edge = {"origin": origin, "destination": destination}
-        origin_node, destination_node = (
-            (job_node, dataset_node)
-            if origin == job_node["id"]
-            else (dataset_node, job_node)
-        )
-        origin_node["outEdges"].append(edge)
-        destination_node["inEdges"].append(edge)
-    root = nodes[(lineage.root.kind, lineage.root.pk)]
+    for job_id, dataset_id, direction in lineage.edges:
+        job_node = nodes[graph.JOB, job_id]
+        dataset_node = nodes[graph.DATASET, dataset_id]
+        if direction == "output":
+            origin, destination = job_node, dataset_node
+        else:
+            origin, destination = dataset_node, job_node
+        edge = {"origin": origin["id"], "destination": destination["id"]}
+        origin["outEdges"].append(edge)
+        destination["inEdges"].append(edge)
+    root = nodes[lineage.root.kind, lineage.root.pk]
     return {
         "root": root["id"],
         "truncated": lineage.truncated,
@@ -88,50 +82,42 @@ def graph_body(lineage: graph.LineageGraph) -> dict:
     }
 
 
-def dataset_data(lineage: graph.LineageGraph, dataset) -> dict:
-    schema = dataset.current_schema
+def dataset_data(dataset: graph.DatasetNode) -> dict:
     return {
-        "id": {"namespace": dataset.namespace.name, "name": dataset.name},
-        "namespace": dataset.namespace.name,
+        "id": {"namespace": dataset.namespace, "name": dataset.name},
+        "namespace": dataset.namespace,
         "name": dataset.name,
-        "type": lineage.dataset_types.get(dataset.pk),
-        "fields": schema.fields if schema is not None else [],
-        "facetNames": lineage.dataset_facets.get(dataset.pk, []),
+        "type": dataset.type,
+        "fields": dataset.fields,
+        "facetNames": dataset.facet_names,
         "aliases": [
             {"namespace": namespace, "name": name}
-            for namespace, name in lineage.aliases.get(dataset.pk, [])
+            for namespace, name in dataset.aliases
         ],
-        "createdAt": dataset.first_seen_at,
-        "updatedAt": dataset.last_event_time,
+        "createdAt": dataset.created_at,
+        "updatedAt": dataset.updated_at,
         "pk": dataset.pk,
         "url": f"/datasets/{dataset.pk}/",
     }
 
 
-def job_data(lineage: graph.LineageGraph, job) -> dict:
-    inputs, outputs = [], []
-    for job_id, dataset_id, direction in lineage.job_edges:
-        if job_id != job.pk:
-            continue
-        namespace, name = lineage.dataset_names[dataset_id]
-        target = outputs if direction == "output" else inputs
-        target.append({"namespace": namespace, "name": name})
+def job_data(job: graph.JobNode) -> dict:
     return {
-        "id": {"namespace": job.namespace.name, "name": job.name},
-        "namespace": job.namespace.name,
+        "id": {"namespace": job.namespace, "name": job.name},
+        "namespace": job.namespace,
         "name": job.name,
-        "parentJobName": job.parent.name if job.parent is not None else None,
-        "createdAt": job.first_seen_at,
-        "updatedAt": job.last_event_time,
-        "inputs": inputs,
-        "outputs": outputs,
-        "latestRun": run_summary(lineage.latest_runs.get(job.pk)),
+        "parentJobName": job.parent_name,
+        "createdAt": job.created_at,
+        "updatedAt": job.updated_at,
+        "inputs": [{"namespace": ns, "name": name} for ns, name in job.inputs],
+        "outputs": [{"namespace": ns, "name": name} for ns, name in job.outputs],
+        "latestRun": run_summary(job.latest_run),
         "pk": job.pk,
         "url": f"/jobs/{job.pk}/",
     }
 
 
-def run_summary(run) -> dict | None:
+def run_summary(run: graph.RunSummary | None) -> dict | None:
     if run is None:
         return None
     duration_ms = None
