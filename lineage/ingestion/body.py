@@ -13,6 +13,7 @@ import orjson
 from lineage.ingestion.events import EventRejected
 
 CHUNK_BYTES = 64 * 1024
+MAX_INFLATE_STEP_BYTES = 256 * 1024
 NDJSON_CONTENT_TYPES = frozenset(
     {"application/x-ndjson", "application/jsonl", "application/jsonlines"}
 )
@@ -81,9 +82,10 @@ def _read_gzip(stream: Readable, *, max_bytes: int) -> bytes:
     try:
         while chunk := stream.read(CHUNK_BYTES):
             while chunk:
-                # max_length stops inflation one byte past the limit, so a
-                # gzip bomb never expands further than that in memory.
-                body += decoder.decompress(chunk, max_bytes - len(body) + 1)
+                # max_length bounds each step's output, so a gzip bomb never
+                # expands past the limit and no step holds a large copy.
+                limit = min(max_bytes - len(body) + 1, MAX_INFLATE_STEP_BYTES)
+                body += decoder.decompress(chunk, limit)
                 if len(body) > max_bytes:
                     raise _too_large(max_bytes)
                 chunk = decoder.unconsumed_tail
