@@ -158,4 +158,7 @@ def erase_lineage() -> None:
         )
     ]
     with connection.cursor() as cursor:
+        # Foreign keys are checked at commit; TRUNCATE needs those checks done.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(f"TRUNCATE {', '.join(tables)}")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")

@@ -51,7 +51,12 @@ def rebuild_lineage(*, batch_size: int = 1000) -> RebuildResult:
     replayed = skipped = 0
     last_id = 0
     with transaction.atomic(), connection.cursor() as cursor:
+        # Django's foreign keys are checked at commit, and TRUNCATE refuses to
+        # run while such checks are pending from earlier writes in the same
+        # transaction (a caller's outer atomic block, or a test).
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(f"TRUNCATE {', '.join(DERIVED_TABLES)}")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         while True:
             cursor.execute(EVENTS_PAGE, [last_id, batch_size])
             rows = cursor.fetchall()
