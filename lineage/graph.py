@@ -173,38 +173,54 @@ def parse_node_id(raw_id: str, kinds=NODE_KINDS) -> list[tuple[str, str, str]]:
     return readings
 
 
-_FIND_SQL = """
-    SELECT c.ordinal, t.id{extra}
+_MATCH_SQL = """
+    SELECT c.ordinal, t.id, {canonical}
     FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS c(namespace, name, ordinal)
     JOIN {namespace} n ON md5(n.name) = md5(c.namespace) AND n.name = c.namespace
     JOIN {table} t ON t.namespace_id = n.id AND md5(t.name) = md5(c.name)
         AND t.name = c.name
-    ORDER BY c.ordinal
-    LIMIT 1
 """
+_MATCH_DATASETS_SQL = _MATCH_SQL.format(
+    canonical="t.canonical_id",
+    namespace=Namespace._meta.db_table,
+    table=Dataset._meta.db_table,
+)
+# An alias may point at a dataset that later became an alias itself, so the
+# chain is followed to its end (bounded, in case the pointers form a loop).
+_FIND_DATASETS_SQL = f"""
+    WITH RECURSIVE matched AS ({_MATCH_DATASETS_SQL}),
+    chain(ordinal, id, canonical_id, hops) AS (
+        SELECT ordinal, id, canonical_id, 0 FROM matched
+        UNION ALL
+        SELECT chain.ordinal, d.id, d.canonical_id, chain.hops + 1
+        FROM chain JOIN {Dataset._meta.db_table} d ON d.id = chain.canonical_id
+        WHERE chain.hops < 16
+    )
+    SELECT DISTINCT ON (ordinal) ordinal, id FROM chain ORDER BY ordinal, hops DESC
+"""
+_FIND_JOBS_SQL = (
+    _MATCH_SQL.format(
+        canonical="NULL", namespace=Namespace._meta.db_table, table=Job._meta.db_table
+    )
+    + " ORDER BY c.ordinal"
+)
 
 
-def find_by_names(model, pairs: list[tuple[str, str]]) -> tuple[int, int] | None:
-    """Return (index in `pairs`, pk) of the first (namespace, name) that exists.
+def find_by_names(model, pairs: list[tuple[str, str]]) -> list[tuple[int, int]]:
+    """Return (index in `pairs`, pk) of every (namespace, name) that exists.
 
-    One query whatever the number of pairs; it uses the MD5 unique indexes, so
-    names of any length are found without a table scan. For a Dataset the pk is
-    that of its canonical dataset when it is an alias.
+    One query whatever the number of pairs, in the order of `pairs`; it uses
+    the MD5 unique indexes, so names of any length are found without a table
+    scan. For a Dataset the pk is that of its canonical dataset when it is an
+    alias.
     """
     if not pairs:
-        return None
-    extra = ", COALESCE(t.canonical_id, t.id)" if model is Dataset else ", t.id"
-    sql = _FIND_SQL.format(
-        extra=extra,
-        namespace=Namespace._meta.db_table,
-        table=model._meta.db_table,
-    )
+        return []
+    sql = _FIND_DATASETS_SQL if model is Dataset else _FIND_JOBS_SQL
     with connection.cursor() as cursor:
         cursor.execute(sql, [[p[0] for p in pairs], [p[1] for p in pairs]])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    return row[0] - 1, row[2]
+        rows = cursor.fetchall()
+    return [(row[0] - 1, row[1]) for row in rows]
 
 
 def resolve_node_id(raw_id: str) -> NodeRef | None:
@@ -222,8 +238,8 @@ def resolve_node_id(raw_id: str) -> NodeRef | None:
             continue
         model = Dataset if kind == DATASET else Job
         found = find_by_names(model, pairs)
-        if found is not None:
-            return NodeRef(kind, found[1])
+        if found:
+            return NodeRef(kind, found[0][1])
     return None
 
 

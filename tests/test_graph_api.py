@@ -1,6 +1,7 @@
 import pytest
 
 from lineage import graph
+from lineage.models import Dataset
 from tests.factories import (
     SEEN_AT,
     make_dataset,
@@ -345,3 +346,13 @@ def test_read_key_allowed(client, reader_key, chain):
 
     assert response.status_code == 200
     assert response.json()["root"] == ORDERS
+
+
+def test_alias_chain_resolves_to_last_canonical(reader, chain):
+    path = make_dataset("s3://old", "/orders")
+    Dataset.objects.filter(name="/sales.db/orders").update(canonical=path)
+    Dataset.objects.filter(pk=path.pk).update(canonical=chain["orders"])
+
+    body = get_graph(reader, ALIAS, depth=0).json()
+
+    assert body["root"] == ORDERS
