@@ -347,11 +347,12 @@
     if (focusId === null) {
       fitToView();
     } else {
-      applyView();
+      centerOn(graph.node(focusId));
       const target = [...nodeGroup.querySelectorAll("[data-node-id]")].find(
         (element) => element.getAttribute("data-node-id") === focusId,
       );
-      target?.focus();
+      // The canvas clips its overflow, and a scrolling focus() would shift it.
+      target?.focus({ preventScroll: true });
     }
     reportStatus(visible.size, more);
   }
@@ -381,6 +382,13 @@
     view.scale = Math.max(MIN_SCALE, scale);
     view.x = (width - layoutSize.width * view.scale) / 2;
     view.y = (height - layoutSize.height * view.scale) / 2;
+    applyView();
+  }
+
+  // Keep the scale and move the view so `box` (a dagre node) is in the middle.
+  function centerOn(box) {
+    view.x = canvas.clientWidth / 2 - box.x * view.scale;
+    view.y = canvas.clientHeight / 2 - box.y * view.scale;
     applyView();
   }
 

@@ -1,0 +1,157 @@
+"""The lineage graph in headless Chromium, against a live server.
+
+Needs Debian's chromium at /usr/bin/chromium (`apt-get install chromium`):
+Playwright's own browser download is not used.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from lineage.models import Run
+from tests.factories import make_dataset, make_job, make_reads, make_run, make_writes
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOT_DIR = Path(os.environ.get("BROWSER_SCREENSHOT_DIR", "/tmp"))
+HOSTILE_NAME = '</text><script>alert(1)</script>"><img src=x onerror=alert(1)>'
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(f"Chromium is missing: expected it at {CHROMIUM}.")
+    # Playwright's sync API runs its own event loop, which Django flags as an
+    # async context; the ORM calls here are made outside that loop.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            headless=True,
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    get_user_model().objects.create_user("consumer", password="consumer-password-1")
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1400, "height": 900}
+    )
+    page = context.new_page()
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.dialogs = dialogs
+    yield page
+    context.close()
+    assert dialogs == [], f"A dialog opened: {dialogs}"
+
+
+def log_in(page, next_path: str) -> None:
+    """Log in through the login form, then open `next_path`."""
+    page.goto("/login/")
+    page.get_by_label("Username").fill("consumer")
+    page.get_by_label("Password").fill("consumer-password-1")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/")
+    page.goto(next_path)
+
+
+def test_graph_links_upstream_job(page):
+    raw = make_dataset("s3://lake", "/raw/orders")
+    orders = make_dataset("hive://metastore:9083", "sales.orders")
+    ingest = make_job("spark", "ingest_orders")
+    make_reads(ingest, raw)
+    make_writes(ingest, orders)
+    make_run(ingest, state=Run.State.COMPLETE)
+
+    log_in(page, f"/datasets/{orders.pk}/")
+    page.get_by_role("link", name="Lineage graph").click()
+    job_node = page.locator("svg.graph-svg a.graph-node-job")
+    job_node.wait_for()
+
+    assert job_node.locator("text.graph-node-name").text_content() == "ingest_orders"
+    assert job_node.locator("text.graph-node-kind").text_content() == "JOB · COMPLETE"
+    root = page.locator("svg.graph-svg .graph-node-root")
+    assert root.locator("text.graph-node-name").text_content() == "sales.orders"
+    assert page.locator(".graph-status").text_content() == "Showing 3 of 3 nodes."
+    page.screenshot(path=str(SCREENSHOT_DIR / "lineage-graph.png"))
+
+    job_node.click()
+    page.wait_for_url(f"**/jobs/{ingest.pk}/")
+    assert page.locator("h1").text_content() == "Jobingest_orders"
+
+
+def test_graph_node_opens_with_keyboard(page):
+    orders = make_dataset("hive://metastore:9083", "sales.orders")
+    ingest = make_job("spark", "ingest_orders")
+    make_writes(ingest, orders)
+
+    log_in(page, "/lineage/?nodeId=dataset:hive://metastore:9083:sales.orders")
+    page.locator("svg.graph-svg a.graph-node-job").wait_for()
+    page.locator("svg.graph-svg a.graph-node-job").focus()
+    page.keyboard.press("Enter")
+
+    page.wait_for_url(f"**/jobs/{ingest.pk}/")
+
+
+def test_hostile_name_renders_as_text(page):
+    hostile = make_dataset(HOSTILE_NAME, HOSTILE_NAME)
+    job = make_job("<b>ns</b>", "<script>alert(2)</script>")
+    make_reads(job, hostile)
+
+    log_in(page, f"/datasets/{hostile.pk}/")
+    page.get_by_role("link", name="Lineage graph").click()
+    dataset_node = page.locator("svg.graph-svg .graph-node-root")
+    dataset_node.wait_for()
+
+    name = dataset_node.locator("text.graph-node-name").text_content()
+    job_name = page.locator("svg.graph-svg .graph-node-job text.graph-node-name")
+    title = dataset_node.locator("title").text_content()
+    assert name == "</text><script…x onerror=alert(1)>"
+    assert title == f"Dataset {HOSTILE_NAME}:{HOSTILE_NAME} (selected node)"
+    assert job_name.text_content() == "<script>alert(2)</script>"
+    assert page.locator("svg.graph-svg script").count() == 0
+    assert page.locator("img").count() == 0
+    assert page.locator("b").count() == 0
+    listed = page.locator("[data-graph-list] a").all_text_contents()
+    assert f"{HOSTILE_NAME}:{HOSTILE_NAME}" in listed
+    assert page.dialogs == []
+
+
+def test_hub_fanout_collapses_and_expands(page):
+    hub = make_dataset("warehouse", "events.hub")
+    for index in range(300):
+        reader = make_job("consumers", f"reader_{index:03d}")
+        make_reads(reader, hub)
+
+    log_in(page, "/lineage/?nodeId=dataset:warehouse:events.hub&depth=1")
+    more = page.locator("svg.graph-svg .graph-node-more")
+    more.wait_for()
+
+    assert more.locator("text").text_content() == "+ 290 more"
+    assert page.locator("svg.graph-svg a.graph-node-job").count() == 10
+    assert page.locator(".graph-status").text_content() == (
+        "Showing 11 of 301 nodes. 1 large fan-out is collapsed: "
+        "select “+ N more” to expand."
+    )
+    page.screenshot(path=str(SCREENSHOT_DIR / "lineage-graph-collapsed.png"))
+
+    more.focus()
+    page.keyboard.press("Enter")
+    page.locator("svg.graph-svg .graph-node-more").wait_for(state="detached")
+
+    assert page.locator("svg.graph-svg a.graph-node-job").count() == 300
+    focused = page.evaluate("document.activeElement.getAttribute('data-node-id')")
+    assert focused == "dataset:warehouse:events.hub"
+    assert page.locator(".graph-status").text_content() == "Showing 301 of 301 nodes."
+    svg_box = page.locator("svg.graph-svg").bounding_box()
+    assert svg_box["height"] <= 900
+    page.screenshot(path=str(SCREENSHOT_DIR / "lineage-graph-expanded.png"))
