@@ -186,6 +186,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(broker_dir / "out"),
         "data_folder_out": str(broker_dir / "out"),
         "processed_folder": str(broker_dir / "processed"),
+        "control_folder": str(broker_dir / "control"),
         "store_processed": False,
     }
 # Tasks record their outcome in the database rows they change, not in a result store.
