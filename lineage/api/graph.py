@@ -1,4 +1,7 @@
-"""`GET /api/v1/lineage`: the graph around a node, in Marquez's response shape.
+"""Lineage graphs around a node, in Marquez's response shape.
+
+`GET /api/v1/lineage` walks jobs and datasets, `GET /api/v1/column-lineage`
+walks dataset fields.
 
 The body is `{"root": <node id>, "truncated": bool, "graph": [node, ...]}` where
 each node is `{"id", "type": "DATASET" | "JOB", "data", "inEdges", "outEdges"}`
@@ -9,9 +12,11 @@ nodes are listed. `data` holds Marquez's fields the portal has facts for, plus
 """
 
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from core.errors import ApiError
-from lineage import graph
+from core.permissions import scope_permission
+from lineage import column_graph, graph
 from lineage.api.serializers import LineageQuerySerializer
 
 
@@ -131,4 +136,88 @@ def run_summary(run: graph.RunSummary | None) -> dict | None:
         "durationMs": duration_ms,
         "nominalStartTime": run.nominal_start_time,
         "nominalEndTime": run.nominal_end_time,
+    }
+
+
+class ColumnLineageEndpoint(APIView):
+    """`GET /api/v1/column-lineage?nodeId=datasetField:<ns>:<name>:<field>&depth=N`.
+
+    Nodes have the type `DATASET_FIELD`; an edge goes from an input field to
+    the output field derived from it. A `dataset:<ns>:<name>` id starts from
+    every field of that dataset, and `root` is then the dataset's node id.
+    """
+
+    permission_classes = [scope_permission("read")]
+
+    def get(self, request):
+        params = LineageQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        raw_id = params.validated_data["nodeId"]
+        try:
+            resolved = column_graph.resolve_field_roots(raw_id)
+        except graph.MalformedNodeId as error:
+            raise ApiError(str(error), field="nodeId") from None
+        if resolved is None:
+            raise ApiError(
+                f"Node {raw_id!r} not found: no dataset has that namespace and name, "
+                "or it has no such field.",
+                field="nodeId",
+                code="not_found",
+                status=404,
+            )
+        root_id, roots = resolved
+        lineage = column_graph.column_graph(
+            root_id,
+            roots,
+            depth=params.validated_data["depth"],
+            direction=params.validated_data["direction"],
+            max_nodes=graph.MAX_NODES,
+        )
+        return Response(column_graph_body(lineage))
+
+
+def column_graph_body(lineage: column_graph.ColumnGraph) -> dict:
+    nodes = {}
+    for ref, node in lineage.nodes.items():
+        nodes[ref] = {
+            "id": column_graph.field_node_id(node.namespace, node.name, ref.field),
+            "type": "DATASET_FIELD",
+            "data": None,
+            "inEdges": [],
+            "outEdges": [],
+        }
+    for ref, node in lineage.nodes.items():
+        target = nodes[ref]
+        input_fields, transformations = [], []
+        for source_ref, steps in node.inputs:
+            source = nodes[source_ref]
+            edge = {"origin": source["id"], "destination": target["id"]}
+            source["outEdges"].append(edge)
+            target["inEdges"].append(edge)
+            source_node = lineage.nodes[source_ref]
+            input_fields.append(
+                {
+                    "namespace": source_node.namespace,
+                    "name": source_node.name,
+                    "field": source_ref.field,
+                    "transformations": steps,
+                }
+            )
+            transformations.extend(
+                step for step in steps if step not in transformations
+            )
+        target["data"] = {
+            "namespace": node.namespace,
+            "name": node.name,
+            "field": ref.field,
+            "fieldType": node.type,
+            "inputFields": input_fields,
+            "transformations": transformations,
+            "pk": ref.dataset_id,
+            "url": f"/datasets/{ref.dataset_id}/",
+        }
+    return {
+        "root": lineage.root_id,
+        "truncated": lineage.truncated,
+        "graph": sorted(nodes.values(), key=lambda node: node["id"]),
     }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lineage.api import ingest, views
+from lineage.api import graph, ingest, views
 
 app_name = "lineage-api"
 
@@ -10,5 +10,10 @@ urlpatterns = [
         "lineage/batch",
         ingest.LineageBatchEndpoint.as_view(),
         name="lineage-batch",
+    ),
+    path(
+        "column-lineage",
+        graph.ColumnLineageEndpoint.as_view(),
+        name="column-lineage",
     ),
 ]
