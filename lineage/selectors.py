@@ -62,7 +62,7 @@ def job_list(
 ) -> QuerySet[Job]:
     """List jobs with their namespace and the state of their latest run.
 
-    The latest run is the one with the newest first event; `state` filters on
+    The latest run is the one with the newest first event. `state` filters on
     its state, and "NONE" keeps the jobs that have no run yet.
     """
     latest_run = Run.objects.filter(job=OuterRef("pk")).order_by(

@@ -1,6 +1,6 @@
 """The portal's pages: namespaces, jobs, datasets, runs, search and the graph.
 
-Every page requires a logged-in user. Lists are paginated; detail pages read
+Every page requires a logged-in user. Lists are paginated, and every page reads
 through `lineage.selectors`.
 """
 
@@ -13,7 +13,7 @@ from lineage import selectors
 from lineage.models import Namespace, Run
 
 PAGE_SIZE = 50
-# The graph page offers depths up to this; the API applies its own cap too.
+# The graph page offers depths up to this, and the API applies its own cap too.
 MAX_GRAPH_DEPTH = 20
 DEFAULT_GRAPH_DEPTH = 3
 GRAPH_DIRECTIONS = ("both", "upstream", "downstream")
@@ -24,7 +24,7 @@ def _page(request, queryset):
 
 
 def _namespace_filter(request) -> Namespace | None:
-    """Return the namespace named by `?namespace=<pk>`, or None if absent or bad."""
+    """Return the namespace `?namespace=<pk>` names, or None if missing or invalid."""
     value = request.GET.get("namespace", "")
     if not value.isdigit():
         return None
@@ -102,7 +102,7 @@ def search(request):
 
 @login_required
 def lineage_graph(request):
-    """Render the graph page; graph.js fetches the graph from the lineage API."""
+    """Render the graph page, whose graph.js fetches the graph from the API."""
     node_id = request.GET.get("nodeId", "").strip()
     depth = request.GET.get("depth", "")
     depth = int(depth) if depth.isdigit() else DEFAULT_GRAPH_DEPTH

@@ -24,8 +24,9 @@ HOSTILE_NAME = '</text><script>alert(1)</script>"><img src=x onerror=alert(1)>'
 def browser():
     if not CHROMIUM.exists():
         pytest.fail(f"Chromium is missing: expected it at {CHROMIUM}.")
-    # Playwright's sync API runs its own event loop, which Django flags as an
-    # async context; the ORM calls here are made outside that loop.
+    # Playwright's sync API keeps an event loop in this thread, so Django takes
+    # the test's ORM calls for calls from async code unless told otherwise.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 
@@ -37,6 +38,10 @@ def browser():
         )
         yield browser
         browser.close()
+    if previous is None:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture

@@ -50,7 +50,7 @@ def state_badge_class(state: str) -> str:
 
 @register.filter
 def pretty_json(value) -> str:
-    """Indent a facet for a <pre>; the template escapes the result like any text."""
+    """Indent a facet for a <pre>. The template escapes the result like any text."""
     return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
 
 

@@ -57,8 +57,8 @@
     return element;
   }
 
-  // Only a path on this site: "javascript:" or "//elsewhere" from a hostile
-  // payload must not become a link.
+  // Accept only a path on this site, so that "javascript:" or "//elsewhere" in
+  // a hostile payload never becomes a link.
   function safePath(url) {
     return typeof url === "string" && /^\/(?![\/\\])/.test(url) ? url : null;
   }
@@ -152,12 +152,12 @@
       ]) {
         const sorted = [...neighbours].sort(byName);
         const key = `${direction} ${id}`;
-        let shown = sorted;
+        let visibleNeighbours = sorted;
         if (sorted.length > FANOUT_LIMIT && !expanded.has(key)) {
-          shown = sorted.slice(0, FANOUT_SHOWN);
+          visibleNeighbours = sorted.slice(0, FANOUT_SHOWN);
           fanouts.push({ key, owner: id, direction, members: sorted.slice(FANOUT_SHOWN) });
         }
-        for (const neighbour of shown) {
+        for (const neighbour of visibleNeighbours) {
           if (!visible.has(neighbour)) {
             visible.add(neighbour);
             queue.push(neighbour);
@@ -538,7 +538,7 @@
     } catch {
       // Not JSON: fall back to the status line.
     }
-    return `The lineage API answered ${response.status} ${response.statusText}.`;
+    return `The lineage API failed with ${response.status} ${response.statusText}.`;
   }
 
   function showError(message) {
@@ -562,7 +562,7 @@
         headers: { Accept: "application/json" },
       });
     } catch (error) {
-      showError(`The lineage API could not be reached: ${error.message}`);
+      showError(`Failed to reach the lineage API: ${error.message}`);
       return;
     }
     if (!response.ok) {
