@@ -3,13 +3,20 @@ and what parsing reads out of the facets."""
 
 import copy
 import hashlib
+import random
 from datetime import UTC, datetime
 from uuid import UUID
 
 import orjson
 import pytest
 
-from lineage.ingestion.events import ColumnLineageInput, DatasetIdentifier, ParentRun
+from lineage.ingestion.body import split_body
+from lineage.ingestion.events import (
+    ColumnLineageInput,
+    DatasetIdentifier,
+    EventRejected,
+    ParentRun,
+)
 from lineage.ingestion.parsing import parse_event
 from lineage.models import Event
 
@@ -339,7 +346,7 @@ def test_nul_in_facet_key_names_path():
     event = run_event()
     event["inputs"][1]["facets"] = {"sc\x00hema": facet(fields=[])}
 
-    with pytest.raises(Exception) as raised:
+    with pytest.raises(EventRejected) as raised:
         parse_event(event)
 
     assert raised.value.field == "inputs[1].facets.sc\x00hema"
@@ -752,3 +759,69 @@ def test_event_hash_is_sha256_of_sorted_json():
     ).hexdigest()
 
     assert parse_event(event).event_hash == expected
+
+
+def test_parent_facet_with_empty_job_name_not_interpreted():
+    parent = facet(run={}, job={"namespace": "databricks", "name": ""})
+    event = run_event(run={"runId": RUN_ID, "facets": {"parent": parent}})
+
+    parsed = parse_event(event)
+
+    assert parsed.parent is None
+    assert parsed.warnings[0].message == (
+        "The parent facet is invalid (job.name must be a non-empty string). It is "
+        "stored as sent and not interpreted."
+    )
+
+
+MUTATIONS = [
+    None,
+    "",
+    0,
+    1.5,
+    True,
+    [],
+    {},
+    "x",
+    "2024-05-01",
+    [None],
+    [{}],
+    {"runId": "x"},
+    {"namespace": 1, "name": []},
+    "a\x00b",
+]
+
+
+def _containers(value, found: list) -> None:
+    if isinstance(value, dict):
+        for key in value:
+            found.append((value, key))
+            _containers(value[key], found)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found.append((value, index))
+            _containers(item, found)
+
+
+def test_mutated_corpus_events_never_crash(corpus_dir):
+    """Damaged real events are parsed or rejected, never an unexpected exception
+    (which the API would answer with a 500)."""
+    events = []
+    for path in sorted((corpus_dir / "events").rglob("*.json")):
+        events += split_body(path.read_bytes(), max_events=1000)[1]
+    rng = random.Random(20241204)
+
+    for _ in range(3000):
+        event = copy.deepcopy(rng.choice(events))
+        for _ in range(rng.randint(1, 3)):
+            found: list = []
+            _containers(event, found)
+            container, key = rng.choice(found)
+            if isinstance(container, dict) and rng.random() < 0.2:
+                del container[key]
+            else:
+                container[key] = copy.deepcopy(rng.choice(MUTATIONS))
+        try:
+            parse_event(event)
+        except EventRejected:
+            pass

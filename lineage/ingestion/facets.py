@@ -49,6 +49,8 @@ def _is_date_time(value) -> bool:
 
 
 STRING = Shape("a string", lambda value: isinstance(value, str))
+# Names that identify a job or dataset: an empty one would link to nothing.
+NAME = Shape("a non-empty string", lambda value: isinstance(value, str) and value)
 INTEGER = Shape("an integer", _is_integer)
 NUMBER = Shape(
     "a number",
@@ -139,7 +141,7 @@ def parse_date_time(text: str) -> tuple[datetime, bool] | None:
         return None
 
 
-_NAMED = Obj(required={"namespace": STRING, "name": STRING})
+_NAMED = Obj(required={"namespace": NAME, "name": NAME})
 _OWNERS = Obj(optional={"owners": ListOf(Obj(required={"name": STRING}))})
 _DOCUMENTATION = Obj(required={"description": STRING})
 _TAGS = Obj(optional={"tags": ListOf(Obj(required={"key": STRING, "value": STRING}))})
@@ -162,14 +164,12 @@ _TRANSFORMATION = Obj(
     optional={"subtype": STRING, "description": STRING, "masking": BOOLEAN},
 )
 _INPUT_FIELD = Obj(
-    required={"namespace": STRING, "name": STRING, "field": STRING},
+    required={"namespace": NAME, "name": NAME, "field": STRING},
     optional={"transformations": ListOf(_TRANSFORMATION)},
 )
 
 PARENT = Obj(
-    required={
-        "job": _NAMED,
-    },
+    required={"job": _NAMED},
     # The schema requires run.runId, but Databricks and others send `run: {}`:
     # the facet still names the parent job, so only the run link is lost.
     optional={"run": Obj(optional={"runId": UUID_STRING})},
@@ -224,7 +224,7 @@ SHAPES: dict[str, dict[str, Shape]] = {
         "symlinks": Obj(
             optional={
                 "identifiers": ListOf(
-                    Obj(required={"namespace": STRING, "name": STRING, "type": STRING})
+                    Obj(required={"namespace": NAME, "name": NAME, "type": STRING})
                 )
             }
         ),
