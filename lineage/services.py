@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class EventOutcome:
-    """What became of one event of a request or file, by its position."""
+    """The result for one event of a request or file, by its position."""
 
     index: int
     event_id: int | None = None
@@ -55,7 +55,7 @@ class EventOutcome:
 
 @dataclass
 class IngestResult:
-    # False when the body was one JSON object, answered as a single event.
+    # False when the body was one JSON object, which gets a single-event response.
     is_batch: bool
     outcomes: list[EventOutcome]
 
@@ -90,9 +90,9 @@ def ingest_body(
 ) -> IngestResult:
     """Read, validate and store the events of one request body.
 
-    Raises EventRejected for a problem with the body as a whole (over the size
-    limit, not JSON, too many events); a problem with one event of a batch is
-    an outcome and does not stop the others.
+    Raises EventRejected for a problem with the body as a whole: over the size
+    limit, not JSON or too many events. A problem with one event of a batch is
+    that event's outcome and does not stop the others.
     """
     try:
         body = read_body(

@@ -151,27 +151,24 @@ def test_unsupported_encoding_rejected(client, pipeline_key):
     }
 
 
-def huge_event(size: int) -> bytes:
+def huge_event(corpus_dir: Path, size: int) -> bytes:
     """Case 03 of the corpus with its placeholder inflated to `size` bytes."""
-    text = (CORPUS / "cases" / "03-huge-event-unbounded-facet.json").read_text()
+    text = (corpus_dir / "cases" / "03-huge-event-unbounded-facet.json").read_text()
     event = json.loads(text)[0]
     facet = event["run"]["facets"]["spark_unknown"]
     facet["output"]["description"] = "x" * size
     return orjson.dumps(event)
 
 
-CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "openlineage-corpus"
-
-
 def test_one_megabyte_event_accepted(client, pipeline_key, corpus_dir):
-    response = post(client, pipeline_key, huge_event(1024 * 1024))
+    response = post(client, pipeline_key, huge_event(corpus_dir, 1024 * 1024))
 
     assert response.status_code == 201
     assert Run.objects.filter(run_id="01934f5e-0000-7000-8000-000000000003").exists()
 
 
 def test_body_over_limit_rejected(client, pipeline_key, corpus_dir):
-    body = huge_event(MAX_BODY)
+    body = huge_event(corpus_dir, MAX_BODY)
     assert len(body) > MAX_BODY
 
     response = post(client, pipeline_key, body)
@@ -403,7 +400,7 @@ def test_inflated_body_memory_bounded(live_server, transactional_db, pipeline_ke
 
     tracemalloc.start()
     try:
-        status, answer = _send(
+        status, payload = _send(
             live_server.url,
             pipeline_key,
             body,
@@ -414,7 +411,7 @@ def test_inflated_body_memory_bounded(live_server, transactional_db, pipeline_ke
         tracemalloc.stop()
 
     assert status == 413
-    assert answer["error"]["code"] == "too_large"
+    assert payload["error"]["code"] == "too_large"
     # The body buffer stops at the 10 MB limit; 30 MB would mean it was inflated.
     assert peak < 16 * 1024 * 1024
     assert Event.objects.count() == 0
@@ -425,7 +422,7 @@ def test_chunked_body_needs_length(live_server, transactional_db, pipeline_key):
         for _ in range(3):
             yield orjson.dumps(run_event())[:10]
 
-    status, answer = _send(
+    status, payload = _send(
         live_server.url,
         pipeline_key,
         chunks(),
@@ -433,7 +430,7 @@ def test_chunked_body_needs_length(live_server, transactional_db, pipeline_key):
     )
 
     assert status == 411
-    assert answer["error"] == {
+    assert payload["error"] == {
         "code": "length_required",
         "message": "Chunked request bodies are not supported: send a Content-Length "
         "header.",

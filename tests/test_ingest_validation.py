@@ -389,7 +389,7 @@ def test_nesting_past_limit_rejected(client, pipeline_key):
 
 
 def test_nesting_past_orjson_limit_rejected(client, pipeline_key):
-    # orjson cannot serialise past 255 levels; the answer must still be a 400.
+    # orjson cannot serialise 255 levels or more, and the response must still be 400.
     body = b'{"a":' * 300 + b"1" + b"}" * 300
 
     response = client.post(
@@ -805,7 +805,7 @@ def _containers(value, found: list) -> None:
 
 def test_mutated_corpus_events_never_crash(corpus_dir):
     """Damaged real events are parsed or rejected, never an unexpected exception
-    (which the API would answer with a 500)."""
+    (which the API would turn into a 500)."""
     events = []
     for path in sorted((corpus_dir / "events").rglob("*.json")):
         events += split_body(path.read_bytes(), max_events=1000)[1]

@@ -20,7 +20,7 @@ def _ingest(request) -> services.IngestResult:
         "CONTENT_LENGTH"
     ):
         # WSGI hands Django no chunked body without a length: it would read as
-        # empty, so say what to change instead of reporting an empty body.
+        # empty, so the error names the fix instead of reporting an empty body.
         raise ApiError(
             "Chunked request bodies are not supported: send a Content-Length header.",
             code="length_required",
@@ -54,7 +54,7 @@ def _batch_response(result: services.IngestResult) -> Response:
 
 def ingest_events(request) -> Response:
     """Store one event (201, or 200 for a duplicate) or, for an array or NDJSON
-    body, a batch answered like `/lineage/batch`."""
+    body, a batch with the response of `/lineage/batch`."""
     result = _ingest(request)
     if result.is_batch:
         return _batch_response(result)
@@ -77,7 +77,7 @@ def ingest_events(request) -> Response:
 class LineageBatchEndpoint(APIView):
     """`POST /api/v1/lineage/batch`: a JSON array or NDJSON of events.
 
-    Answers 200 with one result per event, in order. A single JSON object is
+    Responds 200 with one result per event, in order. A single JSON object is
     taken as a batch of one.
     """
 

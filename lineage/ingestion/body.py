@@ -83,7 +83,7 @@ def _read_gzip(stream: Readable, *, max_bytes: int) -> bytes:
         while chunk := stream.read(CHUNK_BYTES):
             while chunk:
                 # max_length bounds each step's output, so a gzip bomb never
-                # expands past the limit and no step holds a large copy.
+                # expands past the limit and no step keeps a large copy.
                 limit = min(max_bytes - len(body) + 1, MAX_INFLATE_STEP_BYTES)
                 body += decoder.decompress(chunk, limit)
                 if len(body) > max_bytes:
@@ -121,7 +121,7 @@ def split_body(
     """Split a body into event payloads, each a parsed JSON value or EventRejected.
 
     Returns `(is_batch, items)`. A JSON array or NDJSON is a batch. A single
-    JSON value is not, so the caller answers it as one event. An NDJSON line
+    JSON value is not, so the caller responds to it as one event. An NDJSON line
     that is not valid JSON becomes an EventRejected item, so it costs only that
     event. Raises EventRejected for a body that is not JSON at all and with
     status 413 for more than `max_events` events.

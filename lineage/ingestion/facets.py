@@ -170,7 +170,7 @@ _INPUT_FIELD = Obj(
 
 PARENT = Obj(
     required={"job": _NAMED},
-    # The schema requires run.runId, but Databricks and others send `run: {}`:
+    # The schema requires run.runId, but some producers send `run: {}`:
     # the facet still names the parent job, so only the run link is lost.
     optional={"run": Obj(optional={"runId": UUID_STRING})},
 )

@@ -54,7 +54,7 @@ def parse_event(payload, *, max_nesting: int | None = None) -> ParsedEvent:
     try:
         serialized = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)
     except orjson.JSONEncodeError:
-        # orjson stops at 255 levels of nesting.
+        # orjson 3.13 raises "Recursion limit reached" at 255 levels of nesting.
         serialized = None
     _check_structure(payload, serialized, max_nesting)
 
@@ -339,8 +339,8 @@ def _interpret_schema(fields: list) -> list[dict]:
 def _interpret_column_lineage(facet: dict) -> dict[str, tuple]:
     lineage = {}
     for output_field, entry in facet["fields"].items():
-        # Before facet version 1-0-2 the transformation was described once per
-        # output field, not per input field.
+        # Older versions of the facet describe the transformation once per
+        # output field (transformationType and -Description), not per input field.
         legacy = ()
         if entry.get("transformationType") or entry.get("transformationDescription"):
             legacy_type = entry.get("transformationType") or ""

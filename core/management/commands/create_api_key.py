@@ -18,7 +18,7 @@ class Command(BaseCommand):
             dest="scopes",
             required=True,
             choices=ApiKey.Scope.values,
-            help="A scope to grant; repeat for several (lineage:write, read).",
+            help="A scope to grant: lineage:write or read. Repeat the option for both.",
         )
 
     def handle(self, *args, name, scopes, **options):
