@@ -98,7 +98,7 @@ def _configure_environment() -> None:
     """Fill in the settings the environment leaves unset, for us and the children."""
     broker_dir = VAR_DIR / "broker"
     if not os.environ.get("CELERY_BROKER_URL"):
-        for folder in ("out", "processed"):
+        for folder in ("out", "processed", "control"):
             (broker_dir / folder).mkdir(parents=True, exist_ok=True)
         os.environ["CELERY_BROKER_URL"] = "filesystem://"
         os.environ.setdefault("CELERY_BROKER_DIR", str(broker_dir))
