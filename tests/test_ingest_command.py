@@ -112,3 +112,12 @@ def test_unreadable_path_fails(db, tmp_path):
         stderr.getvalue()
     )
     assert Event.objects.count() == 1
+
+
+def test_file_with_byte_order_mark(db, tmp_path):
+    event_file = tmp_path / "event.json"
+    event_file.write_bytes(b"\xef\xbb\xbf" + orjson.dumps(EVENT))
+
+    stdout, _ = run_command(str(event_file))
+
+    assert stdout.splitlines() == ["Accepted 1, duplicate 0, rejected 0."]

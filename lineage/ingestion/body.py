@@ -127,6 +127,9 @@ def split_body(
     status 413 for more than `max_events` events.
     """
     media_type = content_type.partition(";")[0].strip().lower()
+    # Files saved by some Windows editors start with a UTF-8 byte order mark,
+    # which JSON parsers reject.
+    body = body.removeprefix(b"\xef\xbb\xbf")
     if not body.strip():
         raise EventRejected("The body is empty.", field=None, code="required")
     if media_type in NDJSON_CONTENT_TYPES:
