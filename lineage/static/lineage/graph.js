@@ -15,10 +15,10 @@
   const NODE_HEIGHT = 54;
   const MORE_NODE_HEIGHT = 36;
   const MIN_NODE_WIDTH = 140;
-  const MAX_NODE_WIDTH = 280;
+  // Labels longer than this many characters are cut in the middle with "…".
   const LABEL_CHARS = 34;
-  // Average advance of a 13px system sans-serif character, in pixels (estimate).
-  const CHAR_WIDTH = 7.2;
+  // Left padding, plus room on the right for the run state dot.
+  const NODE_PADDING = 12 + 26;
   const MIN_SCALE = 0.1;
   const MAX_SCALE = 3;
 
@@ -87,6 +87,19 @@
 
   function kindLabel(node) {
     return node.type === "JOB" ? "Job" : "Dataset";
+  }
+
+  function nameLabel(node) {
+    return shorten(nodeName(node));
+  }
+
+  function namespaceLabel(node) {
+    return shorten(nodeNamespace(node), Math.floor(LABEL_CHARS * 1.15));
+  }
+
+  function kindText(node) {
+    const state = runState(node);
+    return (node.type === "JOB" ? "JOB" : "DATASET") + (state ? ` · ${state}` : "");
   }
 
   function describe(node) {
@@ -178,12 +191,22 @@
 
   // ---- Layout with dagre. ----
 
+  // Measure label text with the page's own font, so boxes fit their labels.
+  const measure = document.createElement("canvas").getContext("2d");
+  const fontFamily = getComputedStyle(canvas).fontFamily;
+
+  function textWidth(text, font) {
+    measure.font = `${font} ${fontFamily}`;
+    return measure.measureText(text).width;
+  }
+
   function nodeWidth(node) {
-    const longest = Math.max(
-      Math.min(nodeName(node).length, LABEL_CHARS),
-      Math.min(nodeNamespace(node).length, LABEL_CHARS) * 0.85,
+    const widest = Math.max(
+      textWidth(nameLabel(node), "600 13px"),
+      textWidth(namespaceLabel(node), "11px"),
+      textWidth(kindText(node), "600 10px") * 1.1,
     );
-    return Math.max(MIN_NODE_WIDTH, Math.min(MAX_NODE_WIDTH, longest * CHAR_WIDTH + 28));
+    return Math.max(MIN_NODE_WIDTH, Math.ceil(widest) + NODE_PADDING);
   }
 
   function layOut(visible, more) {
@@ -259,11 +282,11 @@
 
     const state = runState(node);
     const kind = svg("text", { x: 12, y: 16, class: "graph-node-kind" });
-    kind.textContent = (isJob ? "JOB" : "DATASET") + (state ? ` · ${state}` : "");
+    kind.textContent = kindText(node);
     const name = svg("text", { x: 12, y: 33, class: "graph-node-name" });
-    name.textContent = shorten(nodeName(node));
+    name.textContent = nameLabel(node);
     const namespace = svg("text", { x: 12, y: 47, class: "graph-node-namespace" });
-    namespace.textContent = shorten(nodeNamespace(node), Math.floor(LABEL_CHARS * 1.15));
+    namespace.textContent = namespaceLabel(node);
     element.append(kind, name, namespace);
     if (state) {
       element.append(
