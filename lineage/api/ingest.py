@@ -4,6 +4,8 @@ The body is read from the request stream by the service, with the size limit
 applied while reading, so DRF's parsers are not used.
 """
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -84,5 +86,16 @@ class LineageBatchEndpoint(APIView):
     parser_classes: list = []
     permission_classes = [scope_permission("lineage:write")]
 
+    @extend_schema(
+        request={
+            "application/json": OpenApiTypes.ANY,
+            "application/x-ndjson": OpenApiTypes.STR,
+        },
+        responses={
+            200: OpenApiTypes.OBJECT,
+            400: OpenApiTypes.OBJECT,
+            413: OpenApiTypes.OBJECT,
+        },
+    )
     def post(self, request):
         return _batch_response(_ingest(request))
