@@ -2,7 +2,7 @@
 
 A field's node id is `datasetField:<namespace>:<name>:<field>`, as Marquez
 writes it. Namespace, name and field may all contain colons, so every pair of
-colons is tried as the separators; the longest namespace wins, then the longest
+colons is tried as the separators. The longest namespace wins, then the longest
 name. A `dataset:<namespace>:<name>` id stands for every field of the dataset.
 """
 

@@ -150,7 +150,7 @@ def split_points(text: str, parts: int = 2) -> list[tuple[str, ...]]:
 def parse_node_id(raw_id: str, kinds=NODE_KINDS) -> list[tuple[str, str, str]]:
     """Return every (kind, namespace, name) reading of `raw_id`, preferred first.
 
-    The id is read as sent, then percent-decoded when it holds a `%`, so ids a
+    The id is read as sent, then percent-decoded when it contains a `%`, so ids a
     client encoded twice are found too; readings as sent come first because a
     name may contain a literal `%`. Raises MalformedNodeId when no reading has a
     known kind, a namespace and a name.
@@ -209,10 +209,10 @@ _FIND_JOBS_SQL = (
 def find_by_names(model, pairs: list[tuple[str, str]]) -> list[tuple[int, int]]:
     """Return (index in `pairs`, pk) of every (namespace, name) that exists.
 
-    One query whatever the number of pairs, in the order of `pairs`; it uses
-    the MD5 unique indexes, so names of any length are found without a table
-    scan. For a Dataset the pk is that of its canonical dataset when it is an
-    alias.
+    Costs one query whatever the number of pairs, and returns matches in the
+    order of `pairs`. The query uses the MD5 unique indexes, so names of any
+    length are found without a table scan. For a Dataset the pk is that of
+    its canonical dataset when it is an alias.
     """
     if not pairs:
         return []

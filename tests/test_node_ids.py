@@ -108,7 +108,7 @@ def test_case_11_namespace_kept_with_at_sign(reader, corpus_dir):
     ]
 
 
-def test_case_04_report_reaches_ingest_through_table(reader, corpus_dir):
+def test_case_04_upstream_crosses_table(reader, corpus_dir):
     send_case(corpus_dir, "04-symlink-path-vs-table-name")
 
     body = reader.get(
@@ -184,7 +184,7 @@ def test_ambiguous_id_picks_longest_namespace(reader, db):
     assert body["graph"][0]["data"]["namespace"] == "trino://host:1337"
 
 
-def test_literal_percent_preferred_over_decoded(reader, db):
+def test_literal_percent_wins(reader, db):
     literal = make_dataset("file", "/tmp/a%20b")
     make_dataset("file", "/tmp/a b")
 
@@ -195,7 +195,7 @@ def test_literal_percent_preferred_over_decoded(reader, db):
     assert body["graph"][0]["data"]["pk"] == literal.pk
 
 
-def test_percent_encoded_id_decoded_when_no_literal_match(reader, db):
+def test_encoded_id_decoded_as_fallback(reader, db):
     make_dataset("abfss://c@acct.dfs.core.windows.net", "/x")
 
     response = reader.get(
@@ -207,7 +207,7 @@ def test_percent_encoded_id_decoded_when_no_literal_match(reader, db):
     assert response.json()["root"] == "dataset:abfss://c@acct.dfs.core.windows.net:/x"
 
 
-def test_job_and_dataset_of_same_name_kept_apart(reader, db):
+def test_same_name_job_and_dataset(reader, db):
     dataset = make_dataset("ns", "etl")
     job = make_job("ns", "etl")
     make_writes(job, dataset)

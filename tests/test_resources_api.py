@@ -393,7 +393,7 @@ def test_unknown_resource_is_404(reader, estate, path, message):
     }
 
 
-def test_fallback_query_parameters_find_dataset(reader, estate):
+def test_query_parameters_find_dataset(reader, estate):
     body = reader.get(
         "/api/v1/datasets", {"namespace": "s3://bucket", "name": "/orders"}
     ).json()
@@ -401,7 +401,7 @@ def test_fallback_query_parameters_find_dataset(reader, estate):
     assert [item["pk"] for item in body["results"]] == [estate["orders"].pk]
 
 
-def test_fallback_query_parameters_find_job(reader, estate):
+def test_query_parameters_find_job(reader, estate):
     body = reader.get(
         "/api/v1/jobs", {"namespace": "airflow", "name": "load_events"}
     ).json()

@@ -7,7 +7,7 @@ The body is `{"root": <node id>, "truncated": bool, "graph": [node, ...]}` where
 each node is `{"id", "type": "DATASET" | "JOB", "data", "inEdges", "outEdges"}`
 and each edge is `{"origin", "destination"}` (a job points at the datasets it
 writes, a dataset at the jobs that read it). Only edges between two returned
-nodes are listed. `data` holds Marquez's fields the portal has facts for, plus
+nodes are listed. `data` contains Marquez's fields the portal has facts for, plus
 `pk` and `url` (the portal page) for the web graph.
 """
 

@@ -3,13 +3,13 @@
 Namespaces and names go in the path, percent-encoded or not:
 `/api/v1/namespaces/s3%3A%2F%2Fbucket/datasets/%2Fraw%2Forders`. Django decodes
 `%2F` before routing, so a route cannot tell the `/` of a namespace from the
-one before `jobs`. Everything after `namespaces/` is therefore read here: every
+one before `jobs`. Everything after `namespaces/` is therefore read here. Every
 place where `/jobs/` or `/datasets/` could split it is looked up in one query,
-and the most specific reading that exists wins (runs of a job, then a job or a
-dataset, then a list, then a namespace; the longest namespace first within
-each). A job or dataset whose name makes that ambiguous is still reachable by
-its database id (`/api/v1/jobs/<pk>`) or by `?namespace=&name=` on
-`/api/v1/jobs` and `/api/v1/datasets`.
+and the most specific reading that exists wins: runs of a job, then a job or a
+dataset, then a list, then a namespace, with the longest namespace first
+within each kind. A job or dataset whose name makes that ambiguous is still
+reachable by its database id (`/api/v1/jobs/<pk>`) or by `?namespace=&name=`
+on `/api/v1/jobs` and `/api/v1/datasets`.
 
 Lists are paginated with `limit` and `offset` and ordered by namespace and name
 (runs: newest first).
