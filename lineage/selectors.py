@@ -5,6 +5,9 @@ shows already joined or prefetched, so a page costs a fixed number of queries
 whatever the number of rows.
 """
 
+from collections import defaultdict, deque
+from dataclasses import dataclass
+
 from django.db.models import (
     Count,
     DurationField,
@@ -18,7 +21,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 
+from lineage import graph
 from lineage.models import (
     Dataset,
     Direction,
@@ -195,3 +200,84 @@ def search(name_contains: str, *, limit: int = 50) -> tuple[list[Job], list[Data
     jobs = job_list(name_contains=name_contains)[:limit]
     datasets = dataset_list(name_contains=name_contains)[:limit]
     return list(jobs), list(datasets)
+
+
+@dataclass(frozen=True, slots=True)
+class GraphListItem:
+    """A node of a lineage graph as the graph page's text list shows it."""
+
+    kind: str
+    namespace: str
+    name: str
+    url: str
+    latest_run_state: str = ""
+
+
+def lineage_node_list(
+    root: graph.NodeRef, *, depth: int, direction: str
+) -> tuple[list[tuple[str, list[GraphListItem]]], bool]:
+    """List the nodes of the graph around `root`, grouped by where they lie.
+
+    Returns (heading, items) sections: the selected node, then the nodes only
+    upstream, only downstream, both, and connected some other way, each sorted
+    by name; and whether the walk was truncated. Same walk as the lineage API.
+    """
+    lineage = graph.lineage_graph(root, depth=depth, direction=direction)
+    downstream: dict[graph.NodeRef, set] = defaultdict(set)
+    upstream: dict[graph.NodeRef, set] = defaultdict(set)
+    for job_id, dataset_id, edge_direction in lineage.edges:
+        job = graph.NodeRef(graph.JOB, job_id)
+        dataset = graph.NodeRef(graph.DATASET, dataset_id)
+        origin, target = job, dataset
+        if edge_direction == Direction.INPUT:
+            origin, target = dataset, job
+        downstream[origin].add(target)
+        upstream[target].add(origin)
+    above = _reachable(root, upstream)
+    below = _reachable(root, downstream)
+
+    items = {ref: _graph_list_item(lineage, ref) for ref in _node_refs(lineage)}
+    groups = [
+        ("Selected node", {root}),
+        ("Upstream", above - below),
+        ("Downstream", below - above),
+        ("Both upstream and downstream", above & below),
+        ("Other connected nodes", set(items) - above - below - {root}),
+    ]
+    sections = []
+    for heading, refs in groups:
+        group = sorted(
+            (items[ref] for ref in refs),
+            key=lambda item: (item.name, item.namespace, item.kind),
+        )
+        if group:
+            sections.append((heading, group))
+    return sections, lineage.truncated
+
+
+def _node_refs(lineage: graph.LineageGraph) -> list[graph.NodeRef]:
+    return [graph.NodeRef(graph.DATASET, pk) for pk in lineage.datasets] + [
+        graph.NodeRef(graph.JOB, pk) for pk in lineage.jobs
+    ]
+
+
+def _reachable(root: graph.NodeRef, edges: dict) -> set[graph.NodeRef]:
+    seen: set[graph.NodeRef] = set()
+    queue = deque([root])
+    while queue:
+        for ref in edges.get(queue.popleft(), ()):
+            if ref not in seen and ref != root:
+                seen.add(ref)
+                queue.append(ref)
+    return seen
+
+
+def _graph_list_item(lineage: graph.LineageGraph, ref: graph.NodeRef) -> GraphListItem:
+    if ref.kind == graph.DATASET:
+        node = lineage.datasets[ref.pk]
+        url = reverse("lineage:dataset-detail", args=[ref.pk])
+        return GraphListItem("Dataset", node.namespace, node.name, url)
+    node = lineage.jobs[ref.pk]
+    state = node.latest_run.state if node.latest_run is not None else ""
+    url = reverse("lineage:job-detail", args=[ref.pk])
+    return GraphListItem("Job", node.namespace, node.name, url, state or "")

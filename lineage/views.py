@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import reverse
 
-from lineage import selectors
+from lineage import graph, selectors
 from lineage.models import Namespace, Run
 
 PAGE_SIZE = 50
@@ -102,7 +102,11 @@ def search(request):
 
 @login_required
 def lineage_graph(request):
-    """Render the graph page, whose graph.js fetches the graph from the API."""
+    """Render the graph page: graph.js draws the graph from the lineage API.
+
+    The page itself lists the same nodes as text, for screen readers and for
+    browsers without JavaScript, and says when the node id is invalid or unknown.
+    """
     node_id = request.GET.get("nodeId", "").strip()
     depth = request.GET.get("depth", "")
     depth = int(depth) if depth.isdigit() else DEFAULT_GRAPH_DEPTH
@@ -117,5 +121,24 @@ def lineage_graph(request):
         "direction": direction,
         "directions": GRAPH_DIRECTIONS,
         "api_url": reverse("lineage-api:lineage"),
+        "node_error": "",
     }
-    return render(request, "lineage/lineage_graph.html", context)
+    status = 200
+    if node_id:
+        try:
+            root = graph.resolve_node_id(node_id)
+        except graph.MalformedNodeId as error:
+            context["node_error"], status = str(error), 400
+        else:
+            if root is None:
+                context["node_error"] = (
+                    f"Node {node_id} not found: no dataset or job has that "
+                    "namespace and name."
+                )
+                status = 404
+            else:
+                sections, truncated = selectors.lineage_node_list(
+                    root, depth=depth, direction=direction
+                )
+                context.update(sections=sections, truncated=truncated)
+    return render(request, "lineage/lineage_graph.html", context, status=status)

@@ -132,31 +132,55 @@ def test_hostile_name_renders_as_text(page):
 
 
 def test_hub_fanout_collapses_and_expands(page):
-    hub = make_dataset("warehouse", "events.hub")
+    hub = make_job("spark", "explode_events")
+    make_reads(hub, make_dataset("warehouse", "events.raw"))
     for index in range(300):
-        reader = make_job("consumers", f"reader_{index:03d}")
-        make_reads(reader, hub)
+        make_writes(hub, make_dataset("warehouse", f"events.part_{index:03d}"))
 
-    log_in(page, "/lineage/?nodeId=dataset:warehouse:events.hub&depth=1")
+    log_in(page, "/lineage/?nodeId=job:spark:explode_events&depth=1")
     more = page.locator("svg.graph-svg .graph-node-more")
     more.wait_for()
 
     assert more.locator("text").text_content() == "+ 290 more"
-    assert page.locator("svg.graph-svg a.graph-node-job").count() == 10
+    assert page.locator("svg.graph-svg a.graph-node-dataset").count() == 11
     assert page.locator(".graph-status").text_content() == (
-        "Showing 11 of 301 nodes. 1 large fan-out is collapsed: "
+        "Showing 12 of 302 nodes. 1 large fan-out is collapsed: "
         "select “+ N more” to expand."
     )
+    svg_box = page.locator("svg.graph-svg").bounding_box()
+    assert svg_box["height"] <= 900
+    assert svg_box["width"] <= 1400
     page.screenshot(path=str(SCREENSHOT_DIR / "lineage-graph-collapsed.png"))
 
     more.focus()
     page.keyboard.press("Enter")
     page.locator("svg.graph-svg .graph-node-more").wait_for(state="detached")
 
-    assert page.locator("svg.graph-svg a.graph-node-job").count() == 300
+    assert page.locator("svg.graph-svg a.graph-node-dataset").count() == 301
     focused = page.evaluate("document.activeElement.getAttribute('data-node-id')")
-    assert focused == "dataset:warehouse:events.hub"
-    assert page.locator(".graph-status").text_content() == "Showing 301 of 301 nodes."
-    svg_box = page.locator("svg.graph-svg").bounding_box()
-    assert svg_box["height"] <= 900
+    assert focused == "job:spark:explode_events"
+    assert page.locator(".graph-status").text_content() == "Showing 302 of 302 nodes."
+    assert page.locator("svg.graph-svg").bounding_box() == svg_box
     page.screenshot(path=str(SCREENSHOT_DIR / "lineage-graph-expanded.png"))
+
+
+def test_unknown_node_shows_message(page):
+    log_in(page, "/lineage/?nodeId=dataset:nowhere:nothing")
+
+    alert = page.get_by_role("alert")
+    assert alert.text_content() == (
+        "Node dataset:nowhere:nothing not found: no dataset or job has that "
+        "namespace and name."
+    )
+    assert page.locator("svg").count() == 0
+
+
+def test_skip_link_is_first_tab_stop(page):
+    log_in(page, "/")
+    page.keyboard.press("Tab")
+
+    focused = page.evaluate("document.activeElement.textContent")
+    assert focused == "Skip to main content"
+    assert page.locator(".skip-link").bounding_box()["y"] >= 0
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"

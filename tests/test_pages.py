@@ -550,3 +550,51 @@ def test_graph_page_without_node_asks_for_one(reader, db):
     content = response.content.decode()
     assert "Enter a node id, or open the graph from a dataset or job page." in content
     assert "graph.js" not in content
+
+
+def test_graph_page_lists_nodes_as_text(reader, estate, django_assert_num_queries):
+    orders = estate["orders"]
+
+    with django_assert_num_queries(9):
+        response = reader.get(
+            "/lineage/", {"nodeId": "dataset:hive://metastore:9083:sales.orders"}
+        )
+
+    content = response.content.decode()
+    listing = content.split("<div data-graph-list>")[1].split("</section>")[0]
+    headings = [line.strip() for line in listing.splitlines() if "<h3" in line]
+    assert headings == [
+        '<h3 class="h6 mt-3">Selected node (1)</h3>',
+        '<h3 class="h6 mt-3">Upstream (2)</h3>',
+        '<h3 class="h6 mt-3">Downstream (2)</h3>',
+    ]
+    assert (
+        f'<a href="/datasets/{orders.pk}/">hive://metastore:9083:sales.orders</a>'
+    ) in listing
+    assert (
+        f'<a href="/jobs/{estate["ingest"].pk}/">spark:ingest_orders</a>'
+        " (latest run RUNNING)"
+    ) in listing
+    assert f'<a href="/datasets/{estate["raw"].pk}/">s3://lake:/raw/orders</a>' in (
+        listing
+    )
+    assert "sales.orders_report</a>" in listing
+
+
+def test_graph_page_unknown_node_is_404(reader, estate):
+    response = reader.get("/lineage/", {"nodeId": "dataset:nowhere:nothing"})
+
+    content = response.content.decode()
+    assert response.status_code == 404
+    assert (
+        "Node dataset:nowhere:nothing not found: no dataset or job has that "
+        "namespace and name."
+    ) in content
+    assert "graph.js" not in content
+
+
+def test_graph_page_malformed_node_is_400(reader, estate):
+    response = reader.get("/lineage/", {"nodeId": "table:orders"})
+
+    assert response.status_code == 400
+    assert "graph.js" not in response.content.decode()

@@ -29,7 +29,6 @@
   const statusLine = container.querySelector(".graph-status");
   const errorBox = container.querySelector("[data-graph-error]");
   const canvas = container.querySelector("[data-graph-canvas]");
-  const listBox = container.querySelector("[data-graph-list]");
 
   // Keys "<direction> <node id>" of the fan-outs the user expanded.
   const expanded = new Set();
@@ -42,17 +41,6 @@
     const element = document.createElementNS(SVG_NS, tag);
     for (const [name, value] of Object.entries(attributes)) {
       element.setAttribute(name, String(value));
-    }
-    return element;
-  }
-
-  function html(tag, attributes = {}, text = "") {
-    const element = document.createElement(tag);
-    for (const [name, value] of Object.entries(attributes)) {
-      element.setAttribute(name, String(value));
-    }
-    if (text) {
-      element.textContent = text;
     }
     return element;
   }
@@ -496,60 +484,6 @@
     render(key.slice(key.indexOf(" ") + 1));
   }
 
-  // ---- The text list, for screen readers and as an overview. ----
-
-  function reachable(edges) {
-    const seen = new Set();
-    const queue = [model.root];
-    while (queue.length) {
-      for (const next of edges.get(queue.shift())) {
-        if (!seen.has(next) && next !== model.root) {
-          seen.add(next);
-          queue.push(next);
-        }
-      }
-    }
-    return seen;
-  }
-
-  function renderList() {
-    const upstream = reachable(model.upstream);
-    const downstream = reachable(model.downstream);
-    const sections = [
-      ["Selected node", [model.root]],
-      ["Upstream", [...upstream].filter((id) => !downstream.has(id))],
-      ["Downstream", [...downstream].filter((id) => !upstream.has(id))],
-      ["Both upstream and downstream", [...upstream].filter((id) => downstream.has(id))],
-      [
-        "Other connected nodes",
-        [...model.nodes.keys()].filter((id) => id !== model.root && !upstream.has(id) && !downstream.has(id)),
-      ],
-    ];
-    const fragment = document.createDocumentFragment();
-    for (const [heading, ids] of sections) {
-      if (!ids.length) {
-        continue;
-      }
-      fragment.append(html("h3", { class: "h6 mt-3" }, `${heading} (${ids.length})`));
-      const list = html("ul", { class: "graph-node-list" });
-      for (const id of ids.sort(byName)) {
-        const node = model.nodes.get(id);
-        const item = html("li");
-        item.append(html("span", { class: `badge kind-badge kind-${node.type === "JOB" ? "job" : "dataset"} me-1` }, kindLabel(node)));
-        const href = safePath(node.data?.url);
-        const text = `${nodeNamespace(node)}:${nodeName(node)}`;
-        item.append(href ? html("a", { href }, text) : html("span", {}, text));
-        const state = runState(node);
-        if (state) {
-          item.append(document.createTextNode(` (latest run ${state})`));
-        }
-        list.append(item);
-      }
-      fragment.append(list);
-    }
-    listBox.replaceChildren(fragment);
-  }
-
   // ---- Loading. ----
 
   async function errorMessage(response) {
@@ -568,7 +502,6 @@
     statusLine.textContent = "The graph could not be loaded.";
     errorBox.textContent = message;
     errorBox.classList.remove("d-none");
-    listBox.replaceChildren();
   }
 
   async function load() {
@@ -599,7 +532,6 @@
       return;
     }
     render();
-    renderList();
   }
 
   container.querySelector("[data-graph-action='zoom-in']").addEventListener("click", () => zoom(1.25));
