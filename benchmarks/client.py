@@ -18,7 +18,7 @@ MAX_FAILURE_BODY = 500
 
 
 class Connection:
-    """One keep-alive connection; reconnects when the server closed it."""
+    """One keep-alive connection, opened again when the server has closed it."""
 
     def __init__(self, host: str, port: int, timeout: float = 120):
         self.address = (host, port)
@@ -50,7 +50,7 @@ class Connection:
         self.sock.sendall(raw_request)
         status_line = self.reader.readline()
         if not status_line:
-            raise ConnectionError("The server closed the connection without answering.")
+            raise ConnectionError("The server closed the connection before responding.")
         status = int(status_line.split(b" ", 2)[1])
         length, chunked, close = 0, False, False
         while True:
@@ -101,7 +101,7 @@ def build_request(
 class LoadResult:
     connections: int
     warmup_s: float
-    # Length of the measured window: shorter than asked when the pool ran out.
+    # Length of the measured window, shorter than requested when the pool ran out.
     duration_s: float
     requests: int
     events: int
@@ -141,7 +141,7 @@ def run_load(
 
     Events created by requests that complete in the window after the warm-up
     are counted, with `count_created(status, body)`. A request is never sent
-    twice. The run stops at the first answer that is not 2xx, or that
+    twice. The run stops at the first response that is not 2xx, or that
     `count_created` rejects by raising ValueError, and records it in `failures`.
     """
     next_index = itertools.count()
@@ -214,7 +214,8 @@ def measure_latency(
 ) -> list[float]:
     """Return the seconds each of `repeats` sequential requests took.
 
-    `check` gets the body of the last answer; any status but 200 raises.
+    `check` gets the body of the last response. Raises RuntimeError on any
+    status but 200.
     """
     timings = []
     body = b""

@@ -1,13 +1,14 @@
 """Distinct, realistic OpenLineage RunEvents from a generated Airflow estate.
 
-The estate is a set of DAGs whose tasks form chains: each task reads the tables
-its predecessor wrote (the first task reads source tables, and some tasks read a
-shared dimension table) and writes one or two tables of its own. Every DAG run
-gives each task a run with a START and a COMPLETE event, shaped like what
-apache-airflow-providers-openlineage 1.14 sends: parent and nominalTime run
-facets, jobType and sql job facets, schema dataset facets, outputStatistics on
-outputs, and a columnLineage facet on the outputs of one task in four. Serialized,
-an event is 2.2 to 6 kB, with a median of about 2.8 kB.
+The estate is a set of DAGs whose tasks form chains. Each task reads the tables
+its predecessor wrote (the first task reads a source table), some tasks also
+read a shared dimension table, and each writes one or two tables of its own.
+Every DAG run gives each task a run with a START and a COMPLETE event, shaped
+like what apache-airflow-providers-openlineage 1.14 sends: parent and
+nominalTime run facets, jobType and sql job facets, schema dataset facets,
+outputStatistics on outputs, and a columnLineage facet on the outputs of one
+task in four. Serialized, an event is 2.2 to 6.8 kB, with a median of about
+2.8 kB.
 """
 
 import random

@@ -1,8 +1,8 @@
 """A generated lineage graph of an exact node count, and walks over it.
 
-The graph is bipartite, jobs and datasets, built from layered pipelines: each
-pipeline starts from one to three source datasets, and each of its layers has
-one to four jobs that read one to three datasets of earlier layers (fan-in) and
+The graph is bipartite, jobs and datasets, built from layered pipelines. Each
+pipeline starts from one to three source datasets. Each of its layers has one
+to four jobs that read one to three datasets of earlier layers (fan-in) and
 write one or two new ones (fan-out). One job in ten also reads a dataset of an
 earlier pipeline, chosen with preferential attachment, so a few datasets gather
 many readers. Hubs make the degrees uneven, as in real estates: a few shared

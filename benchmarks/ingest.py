@@ -47,7 +47,10 @@ def count_single(status: int, body: bytes) -> int:
 
 
 def count_batch(status: int, body: bytes) -> int:
-    """Return the events a batch answer says were created; raise on a rejected one."""
+    """Count the events a batch response reports as created.
+
+    Raises ValueError when the response reports a rejected event.
+    """
     created = 0
     for result in orjson.loads(body)["results"]:
         if result["status"] == 201:
@@ -70,7 +73,10 @@ def batch_requests(events: list[dict], *, size: int, api_key: str) -> list[bytes
 def post_batches(
     port: int, api_key: str, events: list[dict], *, size: int, connections: int
 ) -> LoadResult:
-    """Send every event in batches, with no time limit; raise on any failure."""
+    """Send every event in batches, with no time limit.
+
+    Raises RuntimeError unless every event was created.
+    """
     requests = batch_requests(events, size=size, api_key=api_key)
     result = run_load(
         HOST,

@@ -175,8 +175,8 @@ class PortalServer:
                     f"gunicorn exited with status {self.process.returncode}; "
                     f"see {self.log_path}."
                 )
-            # Any answer will do: /health also checks the Celery broker, which
-            # the benchmarks do not use.
+            # Any response will do, because /health also checks the Celery
+            # broker, which the benchmarks do not use.
             try:
                 with Connection(HOST, self.port) as connection:
                     connection.request(
@@ -187,7 +187,7 @@ class PortalServer:
                 pass
             time.sleep(0.2)
         raise RuntimeError(
-            f"gunicorn did not answer /health within {STARTUP_TIMEOUT_S} s; "
+            f"gunicorn did not respond to /health within {STARTUP_TIMEOUT_S} s; "
             f"see {self.log_path}."
         )
 
