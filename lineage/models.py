@@ -15,6 +15,22 @@ from django.db import models
 from django.db.models.functions import MD5
 
 
+class JSONTextField(models.JSONField):
+    """A JSONField in a `json` column: validated and kept as the text written.
+
+    Converting an event to `jsonb` costs several times more than validating it,
+    and the raw log is only ever read whole, never searched by key.
+    """
+
+    def db_type(self, connection):
+        return "json"
+
+    def from_db_value(self, value, expression, connection):
+        # psycopg decodes `json` columns itself; Django only registers a text
+        # loader for `jsonb`.
+        return value
+
+
 class Event(models.Model):
     """One OpenLineage event, stored once as it came (append-only).
 
@@ -35,7 +51,7 @@ class Event(models.Model):
     run_id = models.UUIDField(null=True, blank=True)
     producer = models.TextField(blank=True, default="")
     schema_url = models.TextField(blank=True, default="")
-    payload = models.JSONField()
+    payload = JSONTextField()
     warnings = models.JSONField(default=list, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
     api_key = models.ForeignKey(

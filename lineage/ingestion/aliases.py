@@ -9,7 +9,7 @@ identifier.
 
 import logging
 
-from lineage.ingestion.batch import Batch, columns
+from lineage.ingestion.batch import Batch, records, recordset
 from lineage.ingestion.links import (
     COLUMN_EDGES_INSERT,
     EDGES_INSERT,
@@ -35,13 +35,15 @@ SELECT DISTINCT id, canonical_id FROM chain
 
 # Set once: a dataset keeps the first canonical it was given.
 # NOTE: two symlinks facets naming different tables keep whichever arrived first.
-CANONICAL_UPDATE = """
+CANONICAL_COLUMNS = "id bigint, canonical_id bigint"
+CANONICAL_UPDATE = f"""
 UPDATE lineage_dataset d SET canonical_id = t.canonical_id
-FROM unnest(%s::bigint[], %s::bigint[]) AS t(id, canonical_id)
+FROM {recordset(CANONICAL_COLUMNS)}
 WHERE d.id = t.id AND d.canonical_id IS NULL
 """
 
-MOVES = "unnest(%s::bigint[], %s::bigint[]) AS m(alias_id, canonical_id)"
+MOVE_COLUMNS = "alias_id bigint, canonical_id bigint"
+MOVES = recordset(MOVE_COLUMNS, alias="m")
 
 EDGES_MOVE = f"""
 WITH moved AS (
@@ -109,9 +111,9 @@ def resolve_aliases(
         links.append((alias, target))
 
     if links:
-        cursor.execute(CANONICAL_UPDATE, columns(links))
+        cursor.execute(CANONICAL_UPDATE, records(CANONICAL_COLUMNS, links))
         moves = sorted((alias, _resolve(alias, pointers)) for alias, _ in links)
-        params = columns(moves)
+        params = records(MOVE_COLUMNS, moves)
         cursor.execute(EDGES_MOVE, params)
         cursor.execute(RUN_DATASETS_MOVE, params)
         cursor.execute(COLUMN_EDGES_MOVE, params)

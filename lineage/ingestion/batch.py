@@ -30,14 +30,86 @@ def dumps(value) -> str:
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
 
 
-def columns(rows) -> list[list]:
-    """Transpose rows into the column arrays that `unnest` takes."""
-    return [list(column) for column in zip(*rows, strict=True)]
+JSON_TYPES = ("json", "jsonb")
+
+
+def recordset(spec: str, alias: str = "t") -> str:
+    """SQL reading the parameters from `records` as rows of the columns in `spec`
+    ("name type, ...").
+
+    A batch travels as JSON text, which is much cheaper than one array parameter
+    per column: psycopg quotes every array element on the client. Scalars come
+    as one array of row arrays. Each JSON column gets its own array, joined by
+    position, because every `->` on a `json` value parses the whole row again.
+    """
+    select = []
+    joins = []
+    position = 0
+    for name, type in _columns(spec):
+        if type in JSON_TYPES:
+            source = f"j{len(joins)}"
+            joins.append(
+                f" JOIN json_array_elements(%s::json) WITH ORDINALITY"
+                f" AS {source}(value, i) USING (i)"
+            )
+            select.append(f"{source}.value::{type} AS {name}")
+        else:
+            select.append(f"(r.value->>{position})::{type} AS {name}")
+            position += 1
+    return (
+        f"(SELECT {', '.join(select)}"
+        f" FROM json_array_elements(%s::json) WITH ORDINALITY AS r(value, i)"
+        f"{''.join(joins)}) AS {alias}"
+    )
+
+
+def records(spec: str, rows) -> list[str]:
+    """Serialise rows (tuples in the column order of `spec`) as the parameters
+    of `recordset(spec)`."""
+    json_columns = [
+        index for index, (_, type) in enumerate(_columns(spec)) if type in JSON_TYPES
+    ]
+    if not json_columns:
+        return [orjson.dumps(rows).decode()]
+    scalars = [
+        [value for index, value in enumerate(row) if index not in json_columns]
+        for row in rows
+    ]
+    params = [orjson.dumps(scalars).decode()]
+    for index in json_columns:
+        params.append(orjson.dumps([row[index] for row in rows]).decode())
+    return params
+
+
+def _columns(spec: str) -> list[tuple[str, str]]:
+    return [tuple(column.split()) for column in spec.split(",")]
 
 
 def schema_fingerprint(fields_json: str) -> str:
     """SHA-256 of the schema fields serialised with sorted keys."""
     return hashlib.sha256(fields_json.encode()).hexdigest()
+
+
+class Latest:
+    """The values seen at the latest eventTime, and the earliest eventTime.
+
+    Values that tie on the latest time are all kept, so the database picks
+    among them with the same tie-break it applies across batches.
+    """
+
+    __slots__ = ("first", "time", "values")
+
+    def __init__(self, time: datetime):
+        self.first = time
+        self.time = time
+        self.values: list = []
+
+    def add(self, time: datetime, value) -> None:
+        if time > self.time:
+            self.time, self.values = time, [value]
+        elif time == self.time:
+            self.values.append(value)
+        self.first = min(self.first, time)
 
 
 @dataclass
@@ -88,19 +160,21 @@ class Batch:
     runs: dict[UUID, RunRow] = field(default_factory=dict)
     # Parent run id -> its job, for stub runs.
     parent_runs: dict[UUID, JobKey] = field(default_factory=dict)
-    # (run id, dataset, direction, io facets JSON, eventTime, schema fingerprint)
-    run_datasets: list[tuple] = field(default_factory=list)
-    # (job, dataset, direction, seen in a run, declared, eventTime)
-    edges: list[tuple] = field(default_factory=list)
-    # (dataset, fingerprint, fields JSON, eventTime)
-    schemas: list[tuple] = field(default_factory=list)
-    # (output dataset, output field, input dataset, input field,
-    #  transformations JSON, eventTime)
-    column_edges: list[tuple] = field(default_factory=list)
-    # (owner key, facet name, payload JSON, eventTime, valid)
-    job_facets: list[tuple] = field(default_factory=list)
-    run_facets: list[tuple] = field(default_factory=list)
-    dataset_facets: list[tuple] = field(default_factory=list)
+    # (run id, dataset, direction)
+    #   -> [Latest(eventTime, io facets), (eventTime, fingerprint) of the
+    #       latest schema written, or None]
+    run_datasets: dict[tuple, list] = field(default_factory=dict)
+    # (job, dataset, direction) -> [seen in a run, declared, first, last seen]
+    edges: dict[tuple, list] = field(default_factory=dict)
+    # (dataset, fingerprint) -> [fields, first seen, last seen]
+    schemas: dict[tuple, list] = field(default_factory=dict)
+    # (output dataset, output field, input dataset, input field)
+    #   -> Latest(first seen, transformations)
+    column_edges: dict[tuple, "Latest"] = field(default_factory=dict)
+    # (owner key, facet name) -> Latest(eventTime, (payload, valid))
+    job_facets: dict[tuple, "Latest"] = field(default_factory=dict)
+    run_facets: dict[tuple, "Latest"] = field(default_factory=dict)
+    dataset_facets: dict[tuple, "Latest"] = field(default_factory=dict)
 
     def add(self, event: ParsedEvent) -> None:
         time = event.event_time
@@ -120,21 +194,35 @@ class Batch:
                 key = self._add_dataset(dataset, time)
                 fingerprint = self._add_schema(key, dataset, time)
                 if job is not None:
-                    self.edges.append((job, key, direction, in_run, not in_run, time))
+                    self._add_edge((job, key, direction), in_run, time)
                 if in_run:
-                    self.run_datasets.append(
-                        (
-                            event.run_id,
-                            key,
-                            direction,
-                            dumps(dataset.io_facets),
-                            time,
-                            fingerprint if direction == "output" else None,
-                        )
+                    written = fingerprint if direction == "output" else None
+                    self._add_run_dataset(
+                        (event.run_id, key, direction), dataset, time, written
                     )
         if event.event_type == "DatasetEvent" and event.dataset is not None:
             key = self._add_dataset(event.dataset, time)
             self._add_schema(key, event.dataset, time)
+
+    def _add_run_dataset(self, key, dataset, time, fingerprint) -> None:
+        run_dataset = self.run_datasets.get(key)
+        if run_dataset is None:
+            self.run_datasets[key] = run_dataset = [Latest(time), None]
+        run_dataset[0].add(time, dataset.io_facets)
+        if fingerprint is not None:
+            schema = (time, fingerprint)
+            if run_dataset[1] is None or schema > run_dataset[1]:
+                run_dataset[1] = schema
+
+    def _add_edge(self, key: tuple, in_run: bool, time: datetime) -> None:
+        edge = self.edges.get(key)
+        if edge is None:
+            self.edges[key] = [in_run, not in_run, time, time]
+            return
+        edge[0] = edge[0] or in_run
+        edge[1] = edge[1] or not in_run
+        edge[2] = min(edge[2], time)
+        edge[3] = max(edge[3], time)
 
     def _see_namespace(self, name: str, time: datetime) -> None:
         seen = self.namespaces.get(name)
@@ -202,16 +290,11 @@ class Batch:
             for source in inputs:
                 source_key = (source.namespace, source.name)
                 self._see_dataset(source_key, time)
-                self.column_edges.append(
-                    (
-                        key,
-                        output_field,
-                        source_key,
-                        source.field,
-                        dumps(list(source.transformations)),
-                        time,
-                    )
-                )
+                edge_key = (key, output_field, source_key, source.field)
+                edge = self.column_edges.get(edge_key)
+                if edge is None:
+                    self.column_edges[edge_key] = edge = Latest(time)
+                edge.add(time, list(source.transformations))
         return key
 
     def _add_schema(
@@ -219,15 +302,22 @@ class Batch:
     ) -> str | None:
         if dataset.schema_fields is None:
             return None
-        fields_json = dumps(dataset.schema_fields)
-        fingerprint = schema_fingerprint(fields_json)
-        self.schemas.append((key, fingerprint, fields_json, time))
+        fingerprint = schema_fingerprint(dumps(dataset.schema_fields))
+        version = self.schemas.get((key, fingerprint))
+        if version is None:
+            self.schemas[(key, fingerprint)] = [dataset.schema_fields, time, time]
+        else:
+            version[1] = min(version[1], time)
+            version[2] = max(version[2], time)
         return fingerprint
 
     @staticmethod
-    def _add_facets(rows, owner, facets, invalid, time) -> None:
+    def _add_facets(latest: dict, owner, facets, invalid, time) -> None:
         for name, payload in facets.items():
-            rows.append((owner, name, dumps(payload), time, name not in invalid))
+            facet = latest.get((owner, name))
+            if facet is None:
+                latest[(owner, name)] = facet = Latest(time)
+            facet.add(time, (payload, name not in invalid))
 
 
 def collect(events: list[ParsedEvent]) -> Batch:

@@ -11,28 +11,29 @@ the log into the same state.
 import logging
 from dataclasses import dataclass
 
-import orjson
 from django.db import connection, transaction
 
 from lineage.ingestion import entities, links
 from lineage.ingestion.aliases import resolve_aliases
-from lineage.ingestion.batch import collect
+from lineage.ingestion.batch import collect, records, recordset
 from lineage.ingestion.events import ParsedEvent
 
 logger = logging.getLogger(__name__)
 
-EVENTS_INSERT = """
+LARGE_BATCH_EVENTS = 500
+
+EVENT_COLUMNS = (
+    "event_hash text, event_type text, run_state text, event_time timestamptz,"
+    " run_id uuid, producer text, schema_url text, payload json, warnings jsonb"
+)
+EVENTS_INSERT = f"""
 INSERT INTO lineage_event (
     event_hash, event_type, run_state, event_time, run_id, producer, schema_url,
     payload, warnings, received_at, api_key_id
 )
 SELECT event_hash, event_type, run_state, event_time, run_id, producer, schema_url,
-    payload::jsonb, warnings::jsonb, now(), %s
-FROM unnest(
-    %s::text[], %s::text[], %s::text[], %s::timestamptz[], %s::uuid[], %s::text[],
-    %s::text[], %s::text[], %s::text[]
-) AS t(event_hash, event_type, run_state, event_time, run_id, producer, schema_url,
-    payload, warnings)
+    payload, warnings, now(), %s
+FROM {recordset(EVENT_COLUMNS)}
 ORDER BY event_hash
 ON CONFLICT (event_hash) DO NOTHING
 RETURNING id, event_hash
@@ -58,6 +59,10 @@ def store_events(
     if not events:
         return []
     with transaction.atomic(), connection.cursor() as cursor:
+        if len(events) >= LARGE_BATCH_EVENTS:
+            # Each statement sorts a whole batch of rows, payloads included;
+            # the default 4 MB would spill those sorts to disk.
+            cursor.execute("SET LOCAL work_mem = '64MB'")
         ids, created = _insert_events(cursor, events, api_key_id)
         derive_events(cursor, [events[index] for index in sorted(created)])
 
@@ -100,22 +105,21 @@ def _insert_events(cursor, events, api_key_id) -> tuple[dict[str, int], set[int]
         first_index.setdefault(event.event_hash, index)
     unique = [events[index] for index in first_index.values()]
 
-    params = [
-        api_key_id,
-        [event.event_hash for event in unique],
-        [event.event_type for event in unique],
-        [event.run_state for event in unique],
-        [event.event_time for event in unique],
-        [event.run_id for event in unique],
-        [event.producer for event in unique],
-        [event.schema_url for event in unique],
-        [orjson.dumps(event.payload).decode() for event in unique],
-        [
-            orjson.dumps([w.as_dict() for w in event.warnings]).decode()
-            for event in unique
-        ],
+    rows = [
+        (
+            event.event_hash,
+            event.event_type,
+            event.run_state,
+            event.event_time,
+            event.run_id,
+            event.producer,
+            event.schema_url,
+            event.payload,
+            [warning.as_dict() for warning in event.warnings],
+        )
+        for event in unique
     ]
-    cursor.execute(EVENTS_INSERT, params)
+    cursor.execute(EVENTS_INSERT, [api_key_id, *records(EVENT_COLUMNS, rows)])
     ids = dict((event_hash, id) for id, event_hash in cursor.fetchall())
     created = {first_index[event_hash] for event_hash in ids}
 

@@ -1,20 +1,19 @@
 """Upserts of namespaces, jobs, datasets and runs: the rows others point at.
 
-Each statement takes a whole batch as arrays and returns the ids of every row it
-names, inserted or not. Rows are fed in key order so that concurrent batches
-lock them in the same order and cannot deadlock.
+Each statement takes a whole batch as one JSON parameter and returns the ids of
+every row it names, inserted or not. Rows are fed in key order so that
+concurrent batches lock them in the same order and cannot deadlock.
 """
 
-from lineage.ingestion.batch import Batch, DatasetKey, JobKey, columns
+from lineage.ingestion.batch import Batch, DatasetKey, JobKey, records, recordset
 
 # A CTE `input` of the batch, the upsert, then the ids of rows the upsert did not
 # return because they existed and needed no change. A row that a concurrent
 # transaction committed while this statement waited is in neither part, because
 # the statement's snapshot predates it, so callers look those up again.
-NAMESPACES_INPUT = """
-WITH input AS (
-    SELECT * FROM unnest(%s::text[], %s::timestamptz[]) AS t(name, seen)
-)
+NAMESPACE_COLUMNS = "name text, seen timestamptz"
+NAMESPACES_INPUT = f"""
+WITH input AS (SELECT * FROM {recordset(NAMESPACE_COLUMNS)})
 """
 NAMESPACES_UPSERT = """,
 upserted AS (
@@ -31,12 +30,11 @@ NAMESPACES_SELECT = """
 SELECT n.id, n.name FROM input JOIN lineage_namespace n ON md5(n.name) = md5(input.name)
 """
 
-JOBS_INPUT = """
-WITH input AS (
-    SELECT * FROM unnest(
-        %s::bigint[], %s::text[], %s::timestamptz[], %s::timestamptz[]
-    ) AS t(namespace_id, name, first_seen, last_seen)
+NAMED_COLUMNS = (
+    "namespace_id bigint, name text, first_seen timestamptz, last_seen timestamptz"
 )
+JOBS_INPUT = f"""
+WITH input AS (SELECT * FROM {recordset(NAMED_COLUMNS)})
 """
 JOBS_UPSERT = """,
 upserted AS (
@@ -82,9 +80,10 @@ JOIN lineage_dataset d
 
 # A job's parent is set once: an event without a parent facet never clears it.
 # NOTE: two events naming different parents keep whichever arrived first.
-JOB_PARENTS_UPDATE = """
+JOB_PARENT_COLUMNS = "id bigint, parent_id bigint"
+JOB_PARENTS_UPDATE = f"""
 UPDATE lineage_job j SET parent_id = t.parent_id
-FROM unnest(%s::bigint[], %s::bigint[]) AS t(id, parent_id)
+FROM {recordset(JOB_PARENT_COLUMNS)}
 WHERE j.id = t.id AND j.parent_id IS NULL
 """
 
@@ -94,9 +93,10 @@ RANK = (
 )
 
 # A run named only as a parent gets a stub with the parent job and no state.
-STUB_RUNS_INSERT = """
+STUB_RUN_COLUMNS = "run_id uuid, job_id bigint"
+STUB_RUNS_INSERT = f"""
 INSERT INTO lineage_run (run_id, job_id, state)
-SELECT run_id, job_id, '' FROM unnest(%s::uuid[], %s::bigint[]) AS t(run_id, job_id)
+SELECT run_id, job_id, '' FROM {recordset(STUB_RUN_COLUMNS)}
 ORDER BY run_id
 ON CONFLICT (run_id) DO NOTHING
 """
@@ -107,6 +107,11 @@ NEWER_STATE = (
     f"({RANK.format('excluded.state')}, excluded.state_time, excluded.state)"
     f" > ({RANK.format('r.state')}, COALESCE(r.state_time, '-infinity'), r.state)"
 )
+RUN_COLUMNS = (
+    "run_id uuid, job_id bigint, parent_run_id uuid, state text,"
+    " state_time timestamptz, started_at timestamptz, nominal_start_time timestamptz,"
+    " nominal_end_time timestamptz, first_event_time timestamptz"
+)
 RUNS_UPSERT = f"""
 INSERT INTO lineage_run AS r (
     run_id, job_id, parent_id, state, state_time, started_at, ended_at,
@@ -116,13 +121,7 @@ SELECT
     t.run_id, t.job_id, parent.id, t.state, t.state_time, t.started_at,
     CASE WHEN {RANK.format("t.state")} = 2 THEN t.state_time END,
     t.nominal_start_time, t.nominal_end_time, t.first_event_time
-FROM unnest(
-    %s::uuid[], %s::bigint[], %s::uuid[], %s::text[], %s::timestamptz[],
-    %s::timestamptz[], %s::timestamptz[], %s::timestamptz[], %s::timestamptz[]
-) AS t(
-    run_id, job_id, parent_run_id, state, state_time, started_at,
-    nominal_start_time, nominal_end_time, first_event_time
-)
+FROM {recordset(RUN_COLUMNS)}
 LEFT JOIN lineage_run parent ON parent.run_id = t.parent_run_id
 ORDER BY t.run_id
 ON CONFLICT (run_id) DO UPDATE SET
@@ -143,7 +142,7 @@ RETURNING r.id, r.run_id
 
 def upsert_namespaces(cursor, batch: Batch) -> dict[str, int]:
     names = sorted(batch.namespaces)
-    params = [names, [batch.namespaces[name] for name in names]]
+    params = records(NAMESPACE_COLUMNS, [(n, batch.namespaces[n]) for n in names])
     rows = upsert_returning(
         cursor,
         NAMESPACES_INPUT,
@@ -168,7 +167,7 @@ def upsert_jobs(cursor, batch: Batch, namespace_ids) -> dict[JobKey, int]:
         for child, (_, parent) in batch.job_parents.items()
     )
     if parents:
-        cursor.execute(JOB_PARENTS_UPDATE, columns(parents))
+        cursor.execute(JOB_PARENTS_UPDATE, records(JOB_PARENT_COLUMNS, parents))
     return job_ids
 
 
@@ -201,32 +200,33 @@ def upsert_runs(cursor, batch: Batch, job_ids) -> dict:
     # because the upsert below cannot see rows it inserts itself.
     stubs = sorted((run_id, job_ids[job]) for run_id, job in batch.parent_runs.items())
     if stubs:
-        cursor.execute(STUB_RUNS_INSERT, columns(stubs))
+        cursor.execute(STUB_RUNS_INSERT, records(STUB_RUN_COLUMNS, stubs))
 
     runs = [batch.runs[run_id] for run_id in sorted(batch.runs)]
-    params = [
-        [run.run_id for run in runs],
-        [job_ids[run.job] for run in runs],
-        [run.parent_run_id for run in runs],
-        [run.state for run in runs],
-        [run.state_time for run in runs],
-        [run.started_at for run in runs],
-        [run.nominal_start_time for run in runs],
-        [run.nominal_end_time for run in runs],
-        [run.first_event_time for run in runs],
+    rows = [
+        (
+            run.run_id,
+            job_ids[run.job],
+            run.parent_run_id,
+            run.state,
+            run.state_time,
+            run.started_at,
+            run.nominal_start_time,
+            run.nominal_end_time,
+            run.first_event_time,
+        )
+        for run in runs
     ]
-    cursor.execute(RUNS_UPSERT, params)
+    cursor.execute(RUNS_UPSERT, records(RUN_COLUMNS, rows))
     return {run_id: id for id, run_id in cursor.fetchall()}
 
 
-def _named_rows(seen: dict, namespace_ids) -> list[list]:
-    keys = sorted(seen)
-    return [
-        [namespace_ids[namespace] for namespace, _ in keys],
-        [name for _, name in keys],
-        [seen[key][0] for key in keys],
-        [seen[key][1] for key in keys],
+def _named_rows(seen: dict, namespace_ids) -> list[str]:
+    rows = [
+        (namespace_ids[namespace], name, *seen[(namespace, name)])
+        for namespace, name in sorted(seen)
     ]
+    return records(NAMED_COLUMNS, rows)
 
 
 def upsert_returning(

@@ -6,17 +6,15 @@ from the latest eventTime with the JSON text as tie-break, so the result does no
 depend on the order events arrive in or on how they were batched.
 """
 
-from lineage.ingestion.batch import Batch, columns
+from lineage.ingestion.batch import Batch, records, recordset
 from lineage.ingestion.entities import upsert_returning
 
-SCHEMA_VERSIONS_INPUT = """
-WITH input AS (
-    SELECT dataset_id, fingerprint, min(fields)::jsonb AS fields,
-        min(seen) AS first_seen, max(seen) AS last_seen
-    FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::timestamptz[])
-        AS t(dataset_id, fingerprint, fields, seen)
-    GROUP BY dataset_id, fingerprint
+SCHEMA_COLUMNS = (
+    "dataset_id bigint, fingerprint text, fields jsonb, first_seen timestamptz,"
+    " last_seen timestamptz"
 )
+SCHEMA_VERSIONS_INPUT = f"""
+WITH input AS (SELECT * FROM {recordset(SCHEMA_COLUMNS)})
 """
 SCHEMA_VERSIONS_UPSERT = """,
 upserted AS (
@@ -41,13 +39,15 @@ FROM input JOIN lineage_schemaversion s USING (dataset_id, fingerprint)
 
 # The schema with the latest eventTime becomes current; the fingerprint breaks a
 # tie between two schemas sent at the same time.
-CURRENT_SCHEMA_UPDATE = """
+CURRENT_SCHEMA_COLUMNS = (
+    "dataset_id bigint, schema_version_id bigint, fingerprint text, seen timestamptz"
+)
+CURRENT_SCHEMA_UPDATE = f"""
 UPDATE lineage_dataset d
 SET current_schema_id = v.schema_version_id, current_schema_time = v.seen
 FROM (
     SELECT DISTINCT ON (dataset_id) *
-    FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::timestamptz[])
-        AS t(dataset_id, schema_version_id, fingerprint, seen)
+    FROM {recordset(CURRENT_SCHEMA_COLUMNS)}
     ORDER BY dataset_id, seen DESC, fingerprint DESC
 ) v
 WHERE d.id = v.dataset_id AND (
@@ -89,14 +89,10 @@ FROM {source}
 GROUP BY run_id, dataset_id, direction
 ORDER BY run_id, dataset_id, direction
 """
-RUN_DATASETS_SOURCE = """(
-    SELECT run_id, dataset_id, direction, schema_version_id, facets::jsonb AS facets,
-        event_time
-    FROM unnest(
-        %s::bigint[], %s::bigint[], %s::text[], %s::bigint[], %s::text[],
-        %s::timestamptz[]
-    ) AS t(run_id, dataset_id, direction, schema_version_id, facets, event_time)
-) AS source"""
+RUN_DATASET_COLUMNS = (
+    "run_id bigint, dataset_id bigint, direction text, schema_version_id bigint,"
+    " facets jsonb, event_time timestamptz"
+)
 
 EDGES_INSERT = """
 INSERT INTO lineage_lineageedge AS e (
@@ -118,11 +114,10 @@ WHERE (excluded.seen_in_runs AND NOT e.seen_in_runs)
     OR excluded.first_seen_at < e.first_seen_at
     OR excluded.last_seen_at > e.last_seen_at
 """
-EDGES_SOURCE = """unnest(
-    %s::bigint[], %s::bigint[], %s::text[], %s::bool[], %s::bool[],
-    %s::timestamptz[], %s::timestamptz[]
-) AS t(job_id, dataset_id, direction, seen_in_runs, declared, first_seen_at,
-    last_seen_at)"""
+EDGE_COLUMNS = (
+    "job_id bigint, dataset_id bigint, direction text, seen_in_runs boolean,"
+    " declared boolean, first_seen_at timestamptz, last_seen_at timestamptz"
+)
 
 COLUMN_EDGE_NEWER = (
     "(excluded.last_seen_at, excluded.transformations::text)"
@@ -149,24 +144,21 @@ ON CONFLICT (
     last_seen_at = GREATEST(c.last_seen_at, excluded.last_seen_at)
 WHERE excluded.first_seen_at < c.first_seen_at OR {COLUMN_EDGE_NEWER}
 """
-COLUMN_EDGES_SOURCE = """(
-    SELECT output_dataset_id, output_field, input_dataset_id, input_field,
-        transformations::jsonb AS transformations, seen AS first_seen_at,
-        seen AS last_seen_at
-    FROM unnest(
-        %s::bigint[], %s::text[], %s::bigint[], %s::text[], %s::text[],
-        %s::timestamptz[]
-    ) AS t(output_dataset_id, output_field, input_dataset_id, input_field,
-        transformations, seen)
-) AS source"""
+COLUMN_EDGE_COLUMNS = (
+    "output_dataset_id bigint, output_field text, input_dataset_id bigint,"
+    " input_field text, transformations jsonb, first_seen_at timestamptz,"
+    " last_seen_at timestamptz"
+)
 
-FACETS_UPSERT = """
-INSERT INTO {table} AS f ({owner}, name, payload, event_time, valid)
-SELECT DISTINCT ON (owner_id, name) owner_id, name, payload::jsonb, event_time, valid
-FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::timestamptz[], %s::bool[])
-    AS t(owner_id, name, payload, event_time, valid)
-ORDER BY owner_id, name, event_time DESC, payload::jsonb::text DESC
-ON CONFLICT ({owner}, (md5(name))) DO UPDATE SET
+FACET_COLUMNS = (
+    "owner_id bigint, name text, payload jsonb, event_time timestamptz, valid boolean"
+)
+FACETS_UPSERT = f"""
+INSERT INTO {{table}} AS f ({{owner}}, name, payload, event_time, valid)
+SELECT DISTINCT ON (owner_id, name) owner_id, name, payload, event_time, valid
+FROM {recordset(FACET_COLUMNS)}
+ORDER BY owner_id, name, event_time DESC, payload::text DESC
+ON CONFLICT ({{owner}}, (md5(name))) DO UPDATE SET
     payload = excluded.payload, event_time = excluded.event_time,
     valid = excluded.valid
 WHERE (excluded.event_time, excluded.payload::text) > (f.event_time, f.payload::text)
@@ -178,87 +170,95 @@ def upsert_schema_versions(cursor, batch: Batch, dataset_ids) -> dict:
     return the version id per (dataset id, fingerprint)."""
     if not batch.schemas:
         return {}
-    rows = [
-        (dataset_ids[key], fingerprint, fields, time)
-        for key, fingerprint, fields, time in batch.schemas
-    ]
-    expected = len({(row[0], row[1]) for row in rows})
+    rows = sorted(
+        (dataset_ids[key], fingerprint, *version)
+        for (key, fingerprint), version in batch.schemas.items()
+    )
     version_rows = upsert_returning(
         cursor,
         SCHEMA_VERSIONS_INPUT,
         SCHEMA_VERSIONS_UPSERT,
         SCHEMA_VERSIONS_SELECT,
-        columns(rows),
-        expected=expected,
+        records(SCHEMA_COLUMNS, rows),
+        expected=len(rows),
     )
     version_ids = {
         (dataset, fingerprint): id for id, dataset, fingerprint in version_rows
     }
 
-    current = sorted(
-        (dataset, version_ids[(dataset, fingerprint)], fingerprint, time)
-        for dataset, fingerprint, _, time in rows
-    )
-    cursor.execute(CURRENT_SCHEMA_UPDATE, columns(current))
+    current = [
+        (dataset, version_ids[(dataset, fingerprint)], fingerprint, last_seen)
+        for dataset, fingerprint, _, _, last_seen in rows
+    ]
+    cursor.execute(CURRENT_SCHEMA_UPDATE, records(CURRENT_SCHEMA_COLUMNS, current))
     return version_ids
 
 
 def upsert_run_datasets(cursor, batch, run_ids, dataset_ids, canonical, versions):
     rows = []
-    for run_id, key, direction, facets, time, fingerprint in batch.run_datasets:
+    for (run_id, key, direction), (facets, schema) in batch.run_datasets.items():
         dataset_id = dataset_ids[key]
-        version = versions.get((dataset_id, fingerprint)) if fingerprint else None
-        rows.append(
-            (run_ids[run_id], canonical[dataset_id], direction, version, facets, time)
-        )
+        version = versions[(dataset_id, schema[1])] if schema else None
+        for value in facets.values:
+            rows.append(
+                (
+                    run_ids[run_id],
+                    canonical[dataset_id],
+                    direction,
+                    version,
+                    value,
+                    facets.time,
+                )
+            )
     if rows:
-        sql = RUN_DATASETS_INSERT.format(source=RUN_DATASETS_SOURCE)
-        cursor.execute(sql + RUN_DATASETS_MERGE, columns(rows))
+        sql = RUN_DATASETS_INSERT.format(source=recordset(RUN_DATASET_COLUMNS))
+        cursor.execute(sql + RUN_DATASETS_MERGE, records(RUN_DATASET_COLUMNS, rows))
 
 
 def upsert_edges(cursor, batch, job_ids, dataset_ids, canonical) -> None:
     rows = [
-        (
-            job_ids[job],
-            canonical[dataset_ids[key]],
-            direction,
-            seen_in_runs,
-            declared,
-            time,
-            time,
-        )
-        for job, key, direction, seen_in_runs, declared, time in batch.edges
+        (job_ids[job], canonical[dataset_ids[key]], direction, *edge)
+        for (job, key, direction), edge in batch.edges.items()
     ]
     if rows:
-        cursor.execute(EDGES_INSERT.format(source=EDGES_SOURCE), columns(rows))
+        sql = EDGES_INSERT.format(source=recordset(EDGE_COLUMNS))
+        cursor.execute(sql, records(EDGE_COLUMNS, rows))
 
 
 def upsert_column_edges(cursor, batch, dataset_ids, canonical) -> None:
-    rows = [
-        (
-            canonical[dataset_ids[output]],
-            output_field,
-            canonical[dataset_ids[source]],
-            input_field,
-            transformations,
-            time,
-        )
-        for output, output_field, source, input_field, transformations, time in (
-            batch.column_edges
-        )
-    ]
+    rows = []
+    for key, edge in batch.column_edges.items():
+        output, output_field, source, input_field = key
+        output_id = canonical[dataset_ids[output]]
+        input_id = canonical[dataset_ids[source]]
+        for transformations in edge.values:
+            rows.append(
+                (
+                    output_id,
+                    output_field,
+                    input_id,
+                    input_field,
+                    transformations,
+                    edge.first,
+                    edge.time,
+                )
+            )
     if rows:
-        sql = COLUMN_EDGES_INSERT.format(source=COLUMN_EDGES_SOURCE)
-        cursor.execute(sql, columns(rows))
+        sql = COLUMN_EDGES_INSERT.format(source=recordset(COLUMN_EDGE_COLUMNS))
+        cursor.execute(sql, records(COLUMN_EDGE_COLUMNS, rows))
 
 
 def upsert_facets(cursor, batch, job_ids, run_ids, dataset_ids) -> None:
-    for table, owner, rows, ids in (
+    for table, owner, facets, ids in (
         ("lineage_jobfacet", "job_id", batch.job_facets, job_ids),
         ("lineage_runfacet", "run_id", batch.run_facets, run_ids),
         ("lineage_datasetfacet", "dataset_id", batch.dataset_facets, dataset_ids),
     ):
+        rows = [
+            (ids[owner_key], name, payload, facet.time, valid)
+            for (owner_key, name), facet in facets.items()
+            for payload, valid in facet.values
+        ]
         if rows:
-            rows = [(ids[key], *rest) for key, *rest in rows]
             sql = FACETS_UPSERT.format(table=table, owner=owner)
-            cursor.execute(sql, columns(rows))
+            cursor.execute(sql, records(FACET_COLUMNS, rows))
