@@ -208,7 +208,7 @@ def walk_fields(
 
 
 _DATASETS_SQL = f"""
-    SELECT d.id, n.name, d.name, v.fields
+    SELECT d.id, n.name, d.name, v.fields::text
     FROM {_DATASET} d
     JOIN {Namespace._meta.db_table} n ON n.id = d.namespace_id
     LEFT JOIN {SchemaVersion._meta.db_table} v ON v.id = d.current_schema_id
@@ -216,7 +216,7 @@ _DATASETS_SQL = f"""
 """
 _EDGES_SQL = f"""
     SELECT e.output_dataset_id, e.output_field, e.input_dataset_id, e.input_field,
-        e.transformations
+        e.transformations::text
     FROM {_COLUMN_EDGE} e JOIN {_FIELDS}
         ON e.output_dataset_id = f.dataset_id
         AND md5(e.output_field) = md5(f.field) AND e.output_field = f.field

@@ -325,8 +325,9 @@ def lineage_graph(
     """Walk from `root` and load the rows that describe each node and edge.
 
     Costs the walk's queries plus at most three, whatever the number of nodes.
-    Rows are read with plain SQL into small records: building model instances
-    took most of the time of a 200-node graph.
+    Rows are read with plain SQL into small records, and lists come as JSON:
+    building model instances and parsing arrays took most of the time of a
+    200-node graph.
     """
     refs, truncated = walk_node_refs(
         root, depth=depth, direction=direction, max_nodes=max_nodes
@@ -350,21 +351,21 @@ _DATASET_FACET = DatasetFacet._meta.db_table
 # Facet payloads can be megabytes, so only their names are read, and the one
 # value shown: the DatasetTypeDatasetFacet's datasetType (TABLE, VIEW, ...).
 _DATASETS_SQL = f"""
-    SELECT d.id, n.name, d.name, d.first_seen_at, d.last_event_time, s.fields,
-        ARRAY(
-            SELECT f.name FROM {_DATASET_FACET} f
-            WHERE f.dataset_id = d.id ORDER BY f.name
-        ),
+    SELECT d.id, n.name, d.name, d.first_seen_at, d.last_event_time, s.fields::text,
+        (
+            SELECT json_agg(f.name ORDER BY f.name) FROM {_DATASET_FACET} f
+            WHERE f.dataset_id = d.id
+        )::text,
         (
             SELECT f.payload ->> 'datasetType' FROM {_DATASET_FACET} f
             WHERE f.dataset_id = d.id AND md5(f.name) = md5('datasetType')
                 AND f.name = 'datasetType'
         ),
-        ARRAY(
-            SELECT ARRAY[an.name, a.name]
+        (
+            SELECT json_agg(json_build_array(an.name, a.name) ORDER BY an.name, a.name)
             FROM {_DATASET} a JOIN {_NAMESPACE} an ON an.id = a.namespace_id
-            WHERE a.canonical_id = d.id ORDER BY an.name, a.name
-        )
+            WHERE a.canonical_id = d.id
+        )::text
     FROM {_DATASET} d
     JOIN {_NAMESPACE} n ON n.id = d.namespace_id
     LEFT JOIN {SchemaVersion._meta.db_table} s ON s.id = d.current_schema_id
@@ -385,8 +386,8 @@ def _load_datasets(cursor, graph: LineageGraph, dataset_ids: list[int]) -> None:
             updated_at=updated_at,
             fields=orjson.loads(fields) if fields is not None else [],
             type=dataset_type,
-            facet_names=facet_names,
-            aliases=[tuple(alias) for alias in aliases],
+            facet_names=orjson.loads(facet_names) if facet_names else [],
+            aliases=[tuple(alias) for alias in orjson.loads(aliases or "[]")],
         )
 
 
