@@ -41,7 +41,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--warmup", type=float, default=5, help="seconds sent before measuring"
     )
     group.add_argument(
-        "--connections", type=int, default=4, help="client keep-alive connections"
+        "--connections", type=int, default=8, help="client keep-alive connections"
     )
     group.add_argument(
         "--batch-size", type=int, default=500, help="events per batch request"
