@@ -13,7 +13,6 @@ its cost depends on the size of the neighbourhood, not on the run history.
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
 from urllib.parse import unquote
 from uuid import UUID
 
@@ -61,13 +60,18 @@ class NodeRef:
     pk: int
 
 
+# Times in the records below are ISO 8601 text in UTC, formatted by PostgreSQL
+# (see `_iso`): parsing and formatting hundreds of datetimes in Python cost more
+# than the queries.
+
+
 @dataclass(slots=True)
 class DatasetNode:
     pk: int
     namespace: str
     name: str
-    created_at: datetime
-    updated_at: datetime
+    created_at: str
+    updated_at: str
     # SchemaDatasetFacet fields of the current schema, nested, as sent.
     fields: list = field(default_factory=list)
     # From the DatasetTypeDatasetFacet: TABLE, VIEW, TOPIC, ... or None.
@@ -81,10 +85,11 @@ class DatasetNode:
 class RunSummary:
     run_id: UUID
     state: str
-    started_at: datetime | None
-    ended_at: datetime | None
-    nominal_start_time: datetime | None
-    nominal_end_time: datetime | None
+    started_at: str | None
+    ended_at: str | None
+    duration_ms: int | None
+    nominal_start_time: str | None
+    nominal_end_time: str | None
 
 
 @dataclass(slots=True)
@@ -93,8 +98,8 @@ class JobNode:
     namespace: str
     name: str
     parent_name: str | None
-    created_at: datetime
-    updated_at: datetime
+    created_at: str
+    updated_at: str
     latest_run: RunSummary | None = None
     # (namespace, name) of every dataset the job reads or writes, in or out
     # of the graph.
@@ -343,6 +348,15 @@ def lineage_graph(
     return graph
 
 
+def _iso(column: str) -> str:
+    """Return SQL formatting a timestamptz as DRF does: UTC, Z, microseconds
+    only when there are any."""
+    return (
+        f"replace(to_char({column} AT TIME ZONE 'UTC', "
+        """'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), '.000000Z', 'Z')"""
+    )
+
+
 _NAMESPACE = Namespace._meta.db_table
 _DATASET = Dataset._meta.db_table
 _JOB = Job._meta.db_table
@@ -351,7 +365,8 @@ _DATASET_FACET = DatasetFacet._meta.db_table
 # Facet payloads can be megabytes, so only their names are read, and the one
 # value shown: the DatasetTypeDatasetFacet's datasetType (TABLE, VIEW, ...).
 _DATASETS_SQL = f"""
-    SELECT d.id, n.name, d.name, d.first_seen_at, d.last_event_time, s.fields::text,
+    SELECT d.id, n.name, d.name, {_iso("d.first_seen_at")},
+        {_iso("d.last_event_time")}, s.fields::text,
         (
             SELECT json_agg(f.name ORDER BY f.name) FROM {_DATASET_FACET} f
             WHERE f.dataset_id = d.id
@@ -394,9 +409,11 @@ def _load_datasets(cursor, graph: LineageGraph, dataset_ids: list[int]) -> None:
 # The latest run is the newest by first event; reading it through the index on
 # (job, -first_event_time) keeps the cost independent of the run history.
 _JOBS_SQL = f"""
-    SELECT j.id, n.name, j.name, p.name, j.first_seen_at, j.last_event_time,
-        r.run_id, r.state, r.started_at, r.ended_at, r.nominal_start_time,
-        r.nominal_end_time
+    SELECT j.id, n.name, j.name, p.name, {_iso("j.first_seen_at")},
+        {_iso("j.last_event_time")}, r.run_id, r.state, {_iso("r.started_at")},
+        {_iso("r.ended_at")},
+        trunc(extract(epoch FROM r.ended_at - r.started_at) * 1000)::bigint,
+        {_iso("r.nominal_start_time")}, {_iso("r.nominal_end_time")}
     FROM {_JOB} j
     JOIN {_NAMESPACE} n ON n.id = j.namespace_id
     LEFT JOIN {_JOB} p ON p.id = j.parent_id

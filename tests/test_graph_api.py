@@ -356,3 +356,18 @@ def test_alias_chain_resolves_to_last_canonical(reader, chain):
     body = get_graph(reader, ALIAS, depth=0).json()
 
     assert body["root"] == ORDERS
+
+
+def test_times_keep_microseconds(reader, chain):
+    make_run(
+        chain["report_job"],
+        started_at=SEEN_AT.replace(microsecond=123456),
+        ended_at=SEEN_AT.replace(second=1, microsecond=120),
+    )
+
+    body = get_graph(reader, REPORT_JOB, depth=0).json()
+
+    latest_run = body["graph"][0]["data"]["latestRun"]
+    assert latest_run["startedAt"] == "2024-05-01T12:00:00.123456Z"
+    assert latest_run["endedAt"] == "2024-05-01T12:00:01.000120Z"
+    assert latest_run["durationMs"] == 876

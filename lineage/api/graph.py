@@ -136,15 +136,12 @@ def job_data(job: graph.JobNode) -> dict:
 def run_summary(run: graph.RunSummary | None) -> dict | None:
     if run is None:
         return None
-    duration_ms = None
-    if run.started_at is not None and run.ended_at is not None:
-        duration_ms = int((run.ended_at - run.started_at).total_seconds() * 1000)
     return {
         "id": str(run.run_id),
         "state": run.state or None,
         "startedAt": run.started_at,
         "endedAt": run.ended_at,
-        "durationMs": duration_ms,
+        "durationMs": run.duration_ms,
         "nominalStartTime": run.nominal_start_time,
         "nominalEndTime": run.nominal_end_time,
     }
