@@ -252,14 +252,14 @@ def test_jobs_filtered_by_state(reader, estate):
     assert [job["name"] for job in never["results"]] == ["load_events"]
 
 
-def test_jobs_invalid_state_is_400(reader, estate):
-    response = reader.get("/api/v1/namespaces/airflow/jobs", {"state": "DONE"})
+@pytest.mark.parametrize("path", ["/api/v1/namespaces/airflow/jobs", "/api/v1/jobs"])
+def test_jobs_invalid_state_is_400(reader, estate, path):
+    response = reader.get(path, {"state": "DONE"})
 
     assert response.status_code == 400
     assert response.json()["error"]["field"] == "state"
     assert response.json()["error"]["message"] == (
-        "Invalid state: Select a valid choice. DONE is not one of the available "
-        "choices."
+        "Select a valid choice. DONE is not one of the available choices."
     )
 
 

@@ -13,6 +13,8 @@ nodes are listed. `data` contains Marquez's fields the portal has facts for, plu
 
 import orjson
 from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework.views import APIView
 
 from core.errors import ApiError
@@ -157,6 +159,7 @@ class ColumnLineageEndpoint(APIView):
 
     permission_classes = [scope_permission("read")]
 
+    @extend_schema(parameters=[LineageQuerySerializer], responses=OpenApiTypes.OBJECT)
     def get(self, request):
         params = LineageQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)

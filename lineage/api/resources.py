@@ -22,6 +22,10 @@ import django_filters
 from django.db import connection
 from django.db.models import F
 from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -161,11 +165,11 @@ def paginated(view, request, queryset, serializer_class) -> Response:
 
 
 def filtered(filterset_class, request, queryset):
-    """Apply a django-filter FilterSet, raising a 400 envelope on a bad value."""
+    """Apply a django-filter FilterSet as DjangoFilterBackend does, so a bad
+    value gets the same 400 envelope as on the generic list views."""
     filterset = filterset_class(request.query_params, queryset=queryset)
     if not filterset.is_valid():
-        field, errors = next(iter(filterset.errors.items()))
-        raise ApiError(f"Invalid {field}: {errors[0]}", field=field)
+        raise ValidationError(filterset.errors)
     return filterset.qs
 
 
@@ -213,35 +217,41 @@ def job_queryset():
     return selectors.job_list().select_related("parent")
 
 
-class NamespaceListView(APIView):
+class NamespaceListView(generics.ListAPIView):
     """`GET /api/v1/namespaces`, filtered by `nameContains`."""
 
     permission_classes = [CanRead]
+    serializer_class = serializers.NamespaceSerializer
+    filterset_class = NamespaceFilter
 
-    def get(self, request):
-        namespaces = filtered(NamespaceFilter, request, selectors.namespace_list())
-        return paginated(self, request, namespaces, serializers.NamespaceSerializer)
+    def get_queryset(self):
+        return selectors.namespace_list()
 
 
-class JobListView(APIView):
-    """`GET /api/v1/jobs?namespace=&name=&nameContains=&state=`: jobs of every
-    namespace, the fallback for names that do not fit in a path."""
+class JobListView(generics.ListAPIView):
+    """`GET /api/v1/jobs?namespace=&name=&nameContains=&state=`.
+
+    Jobs of every namespace, and the fallback for names that do not fit in a
+    path.
+    """
 
     permission_classes = [CanRead]
+    serializer_class = serializers.JobSerializer
+    filterset_class = JobFilter
 
-    def get(self, request):
-        jobs = filtered(JobFilter, request, job_queryset())
-        return paginated(self, request, jobs, serializers.JobSerializer)
+    def get_queryset(self):
+        return job_queryset()
 
 
-class DatasetListView(APIView):
+class DatasetListView(generics.ListAPIView):
     """`GET /api/v1/datasets?namespace=&name=&nameContains=`."""
 
     permission_classes = [CanRead]
+    serializer_class = serializers.DatasetSerializer
+    filterset_class = DatasetFilter
 
-    def get(self, request):
-        datasets = filtered(DatasetFilter, request, selectors.dataset_list())
-        return paginated(self, request, datasets, serializers.DatasetSerializer)
+    def get_queryset(self):
+        return selectors.dataset_list()
 
 
 class NamespacePathView(APIView):
@@ -253,6 +263,7 @@ class NamespacePathView(APIView):
 
     permission_classes = [CanRead]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, rest: str):
         reading, pk = resolve_path(rest)
         if reading.kind == NAMESPACE:
@@ -301,6 +312,7 @@ class JobByPkView(APIView):
 
     permission_classes = [CanRead]
 
+    @extend_schema(responses=serializers.JobDetailSerializer)
     def get(self, request, pk: int):
         return job_response(pk)
 
@@ -310,6 +322,7 @@ class DatasetByPkView(APIView):
 
     permission_classes = [CanRead]
 
+    @extend_schema(responses=serializers.DatasetDetailSerializer)
     def get(self, request, pk: int):
         return dataset_response(pk)
 
@@ -319,6 +332,7 @@ class RunView(APIView):
 
     permission_classes = [CanRead]
 
+    @extend_schema(responses=serializers.RunDetailSerializer)
     def get(self, request, run_id: str):
         try:
             parsed = uuid.UUID(run_id)
