@@ -9,7 +9,7 @@ identifier.
 
 import logging
 
-from lineage.ingestion.batch import Batch, records, recordset
+from lineage.ingestion.batch import Batch, execute_statements, records, recordset
 from lineage.ingestion.links import (
     COLUMN_EDGES_INSERT,
     EDGES_INSERT,
@@ -111,12 +111,17 @@ def resolve_aliases(
         links.append((alias, target))
 
     if links:
-        cursor.execute(CANONICAL_UPDATE, records(CANONICAL_COLUMNS, links))
         moves = sorted((alias, _resolve(alias, pointers)) for alias, _ in links)
         params = records(MOVE_COLUMNS, moves)
-        cursor.execute(EDGES_MOVE, params)
-        cursor.execute(RUN_DATASETS_MOVE, params)
-        cursor.execute(COLUMN_EDGES_MOVE, params)
+        execute_statements(
+            cursor,
+            [
+                (CANONICAL_UPDATE, records(CANONICAL_COLUMNS, links)),
+                (EDGES_MOVE, params),
+                (RUN_DATASETS_MOVE, params),
+                (COLUMN_EDGES_MOVE, params),
+            ],
+        )
     return {id: _resolve(id, pointers) for id in dataset_ids.values()}
 
 

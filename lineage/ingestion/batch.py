@@ -81,6 +81,24 @@ def records(spec: str, rows) -> list[str]:
     return params
 
 
+def execute_statements(cursor, statements: list[tuple[str, list]]) -> list[list]:
+    """Send several statements in one round trip; return each one's rows.
+
+    Django's psycopg cursor binds parameters on the client, so the statements
+    travel as one query text and run in order, each seeing the ones before.
+    """
+    if not statements:
+        return []
+    sql = ";\n".join(statement for statement, _ in statements)
+    params = [param for _, statement_params in statements for param in statement_params]
+    cursor.execute(sql, params)
+    results = []
+    while True:
+        results.append(cursor.fetchall() if cursor.description else [])
+        if not cursor.nextset():
+            return results
+
+
 def _columns(spec: str) -> list[tuple[str, str]]:
     return [tuple(column.split()) for column in spec.split(",")]
 

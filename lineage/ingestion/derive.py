@@ -15,7 +15,12 @@ from django.db import connection, transaction
 
 from lineage.ingestion import entities, links
 from lineage.ingestion.aliases import resolve_aliases
-from lineage.ingestion.batch import collect, records, recordset
+from lineage.ingestion.batch import (
+    collect,
+    execute_statements,
+    records,
+    recordset,
+)
 from lineage.ingestion.events import ParsedEvent
 
 logger = logging.getLogger(__name__)
@@ -74,25 +79,28 @@ def store_events(
 
 
 def derive_events(cursor, events: list[ParsedEvent]) -> None:
-    """Upsert every derived row that the events imply, table by table."""
+    """Upsert every derived row that the events imply, table by table.
+
+    Two round trips: namespaces, jobs and datasets, whose ids the rest need,
+    then everything else. Recording new aliases adds a few in between.
+    """
     if not events:
         return
     batch = collect(events)
-    namespace_ids = entities.upsert_namespaces(cursor, batch)
-    job_ids = entities.upsert_jobs(cursor, batch, namespace_ids) if batch.jobs else {}
-    dataset_ids, canonical_ids = ({}, {})
-    if batch.datasets:
-        dataset_ids, canonical_ids = entities.upsert_datasets(
-            cursor, batch, namespace_ids
-        )
+    job_ids, dataset_ids, canonical_ids = entities.upsert_names(cursor, batch)
     canonical = resolve_aliases(cursor, batch, dataset_ids, canonical_ids)
-    versions = links.upsert_schema_versions(cursor, batch, dataset_ids)
-    run_ids = entities.upsert_runs(cursor, batch, job_ids)
-
-    links.upsert_run_datasets(cursor, batch, run_ids, dataset_ids, canonical, versions)
-    links.upsert_edges(cursor, batch, job_ids, dataset_ids, canonical)
-    links.upsert_column_edges(cursor, batch, dataset_ids, canonical)
-    links.upsert_facets(cursor, batch, job_ids, run_ids, dataset_ids)
+    execute_statements(
+        cursor,
+        [
+            *entities.job_parent_statements(batch, job_ids),
+            *links.schema_statements(batch, dataset_ids),
+            *entities.run_statements(batch, job_ids),
+            *links.run_dataset_statements(batch, dataset_ids, canonical),
+            *links.edge_statements(batch, job_ids, dataset_ids, canonical),
+            *links.column_edge_statements(batch, dataset_ids, canonical),
+            *links.facet_statements(batch, job_ids, dataset_ids),
+        ],
+    )
 
 
 def _insert_events(cursor, events, api_key_id) -> tuple[dict[str, int], set[int]]:

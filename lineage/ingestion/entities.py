@@ -1,11 +1,20 @@
 """Upserts of namespaces, jobs, datasets and runs: the rows others point at.
 
-Each statement takes a whole batch as one JSON parameter and returns the ids of
-every row it names, inserted or not. Rows are fed in key order so that
-concurrent batches lock them in the same order and cannot deadlock.
+Each statement takes a whole batch as one JSON parameter. Namespaces, jobs and
+datasets go in one round trip and return the ids of every row they name,
+inserted or not; later statements find runs by runId themselves. Rows are fed in
+key order so that concurrent batches lock them in the same order and cannot
+deadlock.
 """
 
-from lineage.ingestion.batch import Batch, DatasetKey, JobKey, records, recordset
+from lineage.ingestion.batch import (
+    Batch,
+    DatasetKey,
+    JobKey,
+    execute_statements,
+    records,
+    recordset,
+)
 
 # A CTE `input` of the batch, the upsert, then the ids of rows the upsert did not
 # return because they existed and needed no change. A row that a concurrent
@@ -31,10 +40,15 @@ SELECT n.id, n.name FROM input JOIN lineage_namespace n ON md5(n.name) = md5(inp
 """
 
 NAMED_COLUMNS = (
-    "namespace_id bigint, name text, first_seen timestamptz, last_seen timestamptz"
+    "namespace text, name text, first_seen timestamptz, last_seen timestamptz"
 )
+# Runs after the namespaces' upsert in the same round trip, so it finds them.
 JOBS_INPUT = f"""
-WITH input AS (SELECT * FROM {recordset(NAMED_COLUMNS)})
+WITH input AS (
+    SELECT n.id AS namespace_id, t.name, t.first_seen, t.last_seen
+    FROM {recordset(NAMED_COLUMNS)}
+    JOIN lineage_namespace n ON md5(n.name) = md5(t.namespace)
+)
 """
 JOBS_UPSERT = """,
 upserted AS (
@@ -136,71 +150,82 @@ ON CONFLICT (run_id) DO UPDATE SET
     nominal_start_time = LEAST(r.nominal_start_time, excluded.nominal_start_time),
     nominal_end_time = GREATEST(r.nominal_end_time, excluded.nominal_end_time),
     first_event_time = LEAST(r.first_event_time, excluded.first_event_time)
-RETURNING r.id, r.run_id
 """
 
 
-def upsert_namespaces(cursor, batch: Batch) -> dict[str, int]:
+def upsert_names(
+    cursor, batch: Batch
+) -> tuple[dict[JobKey, int], dict[DatasetKey, int], dict[int, int | None]]:
+    """Upsert namespaces, jobs and datasets in one round trip.
+
+    Returns the ids of jobs and datasets by key, and each dataset's canonical id.
+    """
     names = sorted(batch.namespaces)
-    params = records(NAMESPACE_COLUMNS, [(n, batch.namespaces[n]) for n in names])
-    rows = upsert_returning(
+    statements = [
+        (
+            NAMESPACES_INPUT + NAMESPACES_UPSERT + NAMESPACES_SELECT,
+            records(NAMESPACE_COLUMNS, [(n, batch.namespaces[n]) for n in names]),
+        )
+    ]
+    job_params = _named_rows(batch.jobs)
+    dataset_params = _named_rows(batch.datasets)
+    if batch.jobs:
+        statements.append((JOBS_INPUT + JOBS_UPSERT + JOBS_SELECT, job_params))
+    if batch.datasets:
+        statements.append(
+            (JOBS_INPUT + DATASETS_UPSERT + DATASETS_SELECT, dataset_params)
+        )
+    results = execute_statements(cursor, statements)
+
+    namespace_rows = _complete(
         cursor,
-        NAMESPACES_INPUT,
-        NAMESPACES_UPSERT,
-        NAMESPACES_SELECT,
-        params,
-        expected=len(names),
+        results[0],
+        NAMESPACES_INPUT + NAMESPACES_SELECT,
+        statements[0][1],
+        len(names),
     )
-    return {name: id for id, name in rows}
+    namespaces = {id: name for id, name in namespace_rows}
+    job_ids = {}
+    if batch.jobs:
+        rows = _complete(
+            cursor, results[1], JOBS_INPUT + JOBS_SELECT, job_params, len(batch.jobs)
+        )
+        job_ids = {(namespaces[ns_id], name): id for id, ns_id, name in rows}
+    dataset_ids = {}
+    canonical_ids = {}
+    if batch.datasets:
+        rows = _complete(
+            cursor,
+            results[-1],
+            JOBS_INPUT + DATASETS_SELECT,
+            dataset_params,
+            len(batch.datasets),
+        )
+        for id, ns_id, name, canonical_id in rows:
+            dataset_ids[(namespaces[ns_id], name)] = id
+            canonical_ids[id] = canonical_id
+    return job_ids, dataset_ids, canonical_ids
 
 
-def upsert_jobs(cursor, batch: Batch, namespace_ids) -> dict[JobKey, int]:
-    params = _named_rows(batch.jobs, namespace_ids)
-    rows = upsert_returning(
-        cursor, JOBS_INPUT, JOBS_UPSERT, JOBS_SELECT, params, expected=len(batch.jobs)
-    )
-    namespaces = {id: name for name, id in namespace_ids.items()}
-    job_ids = {(namespaces[ns_id], name): id for id, ns_id, name in rows}
-
+def job_parent_statements(batch: Batch, job_ids) -> list[tuple]:
     parents = sorted(
         (job_ids[child], job_ids[parent])
         for child, (_, parent) in batch.job_parents.items()
     )
-    if parents:
-        cursor.execute(JOB_PARENTS_UPDATE, records(JOB_PARENT_COLUMNS, parents))
-    return job_ids
+    if not parents:
+        return []
+    return [(JOB_PARENTS_UPDATE, records(JOB_PARENT_COLUMNS, parents))]
 
 
-def upsert_datasets(
-    cursor, batch: Batch, namespace_ids
-) -> tuple[dict[DatasetKey, int], dict[int, int | None]]:
-    """Upsert the batch's datasets; return their ids and their canonical ids."""
-    params = _named_rows(batch.datasets, namespace_ids)
-    rows = upsert_returning(
-        cursor,
-        JOBS_INPUT,
-        DATASETS_UPSERT,
-        DATASETS_SELECT,
-        params,
-        expected=len(batch.datasets),
-    )
-    namespaces = {id: name for name, id in namespace_ids.items()}
-    dataset_ids = {}
-    canonical_ids = {}
-    for id, ns_id, name, canonical_id in rows:
-        dataset_ids[(namespaces[ns_id], name)] = id
-        canonical_ids[id] = canonical_id
-    return dataset_ids, canonical_ids
-
-
-def upsert_runs(cursor, batch: Batch, job_ids) -> dict:
+def run_statements(batch: Batch, job_ids) -> list[tuple]:
     if not batch.runs:
-        return {}
+        return []
+    statements = []
     # Stubs go in first, also for parents whose own events are in this batch,
     # because the upsert below cannot see rows it inserts itself.
     stubs = sorted((run_id, job_ids[job]) for run_id, job in batch.parent_runs.items())
     if stubs:
-        cursor.execute(STUB_RUNS_INSERT, records(STUB_RUN_COLUMNS, stubs))
+        statements.append((STUB_RUNS_INSERT, records(STUB_RUN_COLUMNS, stubs)))
 
     runs = [batch.runs[run_id] for run_id in sorted(batch.runs)]
     rows = [
@@ -217,25 +242,24 @@ def upsert_runs(cursor, batch: Batch, job_ids) -> dict:
         )
         for run in runs
     ]
-    cursor.execute(RUNS_UPSERT, records(RUN_COLUMNS, rows))
-    return {run_id: id for id, run_id in cursor.fetchall()}
+    statements.append((RUNS_UPSERT, records(RUN_COLUMNS, rows)))
+    return statements
 
 
-def _named_rows(seen: dict, namespace_ids) -> list[str]:
+def _named_rows(seen: dict) -> list[str]:
     rows = [
-        (namespace_ids[namespace], name, *seen[(namespace, name)])
-        for namespace, name in sorted(seen)
+        (namespace, name, *seen[(namespace, name)]) for namespace, name in sorted(seen)
     ]
     return records(NAMED_COLUMNS, rows)
 
 
-def upsert_returning(
-    cursor, input_sql, upsert_sql, select_sql, params, *, expected: int
-) -> list[tuple]:
-    """Run an upsert built from the three parts; return a row for every key."""
-    cursor.execute(input_sql + upsert_sql + select_sql, params)
-    rows = cursor.fetchall()
+def _complete(cursor, rows, select_sql, params, expected: int) -> list[tuple]:
+    """Return `rows`, or all rows again from `select_sql` if a key is missing.
+
+    An upsert misses a row that a concurrent transaction committed while it
+    waited, because the statement's snapshot predates that row.
+    """
     if len({row[0] for row in rows}) < expected:
-        cursor.execute(input_sql + select_sql, params)
+        cursor.execute(select_sql, params)
         rows = cursor.fetchall()
     return rows

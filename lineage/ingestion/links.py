@@ -7,48 +7,34 @@ depend on the order events arrive in or on how they were batched.
 """
 
 from lineage.ingestion.batch import Batch, records, recordset
-from lineage.ingestion.entities import upsert_returning
 
 SCHEMA_COLUMNS = (
     "dataset_id bigint, fingerprint text, fields jsonb, first_seen timestamptz,"
     " last_seen timestamptz"
 )
-SCHEMA_VERSIONS_INPUT = f"""
-WITH input AS (SELECT * FROM {recordset(SCHEMA_COLUMNS)})
-"""
-SCHEMA_VERSIONS_UPSERT = """,
-upserted AS (
-    INSERT INTO lineage_schemaversion AS s (
-        dataset_id, fingerprint, fields, first_seen_at, last_seen_at
-    )
-    SELECT * FROM input ORDER BY dataset_id, fingerprint
-    ON CONFLICT (dataset_id, fingerprint) DO UPDATE SET
-        first_seen_at = LEAST(s.first_seen_at, excluded.first_seen_at),
-        last_seen_at = GREATEST(s.last_seen_at, excluded.last_seen_at)
-    WHERE excluded.first_seen_at < s.first_seen_at
-        OR excluded.last_seen_at > s.last_seen_at
-    RETURNING s.id, s.dataset_id, s.fingerprint
+SCHEMA_VERSIONS_UPSERT = f"""
+INSERT INTO lineage_schemaversion AS s (
+    dataset_id, fingerprint, fields, first_seen_at, last_seen_at
 )
-SELECT id, dataset_id, fingerprint FROM upserted
-UNION ALL
-"""
-SCHEMA_VERSIONS_SELECT = """
-SELECT s.id, s.dataset_id, s.fingerprint
-FROM input JOIN lineage_schemaversion s USING (dataset_id, fingerprint)
+SELECT * FROM {recordset(SCHEMA_COLUMNS)} ORDER BY dataset_id, fingerprint
+ON CONFLICT (dataset_id, fingerprint) DO UPDATE SET
+    first_seen_at = LEAST(s.first_seen_at, excluded.first_seen_at),
+    last_seen_at = GREATEST(s.last_seen_at, excluded.last_seen_at)
+WHERE excluded.first_seen_at < s.first_seen_at
+    OR excluded.last_seen_at > s.last_seen_at
 """
 
 # The schema with the latest eventTime becomes current; the fingerprint breaks a
 # tie between two schemas sent at the same time.
-CURRENT_SCHEMA_COLUMNS = (
-    "dataset_id bigint, schema_version_id bigint, fingerprint text, seen timestamptz"
-)
+CURRENT_SCHEMA_COLUMNS = "dataset_id bigint, fingerprint text, seen timestamptz"
 CURRENT_SCHEMA_UPDATE = f"""
 UPDATE lineage_dataset d
 SET current_schema_id = v.schema_version_id, current_schema_time = v.seen
 FROM (
-    SELECT DISTINCT ON (dataset_id) *
+    SELECT DISTINCT ON (t.dataset_id) t.*, s.id AS schema_version_id
     FROM {recordset(CURRENT_SCHEMA_COLUMNS)}
-    ORDER BY dataset_id, seen DESC, fingerprint DESC
+    JOIN lineage_schemaversion s USING (dataset_id, fingerprint)
+    ORDER BY t.dataset_id, t.seen DESC, t.fingerprint DESC
 ) v
 WHERE d.id = v.dataset_id AND (
     d.current_schema_time IS NULL
@@ -89,10 +75,20 @@ FROM {source}
 GROUP BY run_id, dataset_id, direction
 ORDER BY run_id, dataset_id, direction
 """
+# The schema version belongs to the dataset as named, which is not the
+# canonical dataset the row is recorded on when the name is an alias.
 RUN_DATASET_COLUMNS = (
-    "run_id bigint, dataset_id bigint, direction text, schema_version_id bigint,"
-    " facets jsonb, event_time timestamptz"
+    "run_uuid uuid, dataset_id bigint, direction text, schema_dataset_id bigint,"
+    " fingerprint text, facets jsonb, event_time timestamptz"
 )
+RUN_DATASETS_SOURCE = f"""(
+    SELECT r.id AS run_id, t.dataset_id, t.direction, s.id AS schema_version_id,
+        t.facets, t.event_time
+    FROM {recordset(RUN_DATASET_COLUMNS)}
+    JOIN lineage_run r ON r.run_id = t.run_uuid
+    LEFT JOIN lineage_schemaversion s
+        ON s.dataset_id = t.schema_dataset_id AND s.fingerprint = t.fingerprint
+) AS source"""
 
 EDGES_INSERT = """
 INSERT INTO lineage_lineageedge AS e (
@@ -153,79 +149,79 @@ COLUMN_EDGE_COLUMNS = (
 FACET_COLUMNS = (
     "owner_id bigint, name text, payload jsonb, event_time timestamptz, valid boolean"
 )
-FACETS_UPSERT = f"""
-INSERT INTO {{table}} AS f ({{owner}}, name, payload, event_time, valid)
+RUN_FACET_COLUMNS = (
+    "run_uuid uuid, name text, payload jsonb, event_time timestamptz, valid boolean"
+)
+RUN_FACETS_SOURCE = f"""(
+    SELECT r.id AS owner_id, t.name, t.payload, t.event_time, t.valid
+    FROM {recordset(RUN_FACET_COLUMNS)}
+    JOIN lineage_run r ON r.run_id = t.run_uuid
+) AS t"""
+FACETS_UPSERT = """
+INSERT INTO {table} AS f ({owner}, name, payload, event_time, valid)
 SELECT DISTINCT ON (owner_id, name) owner_id, name, payload, event_time, valid
-FROM {recordset(FACET_COLUMNS)}
+FROM {source}
 ORDER BY owner_id, name, event_time DESC, payload::text DESC
-ON CONFLICT ({{owner}}, (md5(name))) DO UPDATE SET
+ON CONFLICT ({owner}, (md5(name))) DO UPDATE SET
     payload = excluded.payload, event_time = excluded.event_time,
     valid = excluded.valid
 WHERE (excluded.event_time, excluded.payload::text) > (f.event_time, f.payload::text)
 """
 
 
-def upsert_schema_versions(cursor, batch: Batch, dataset_ids) -> dict:
-    """Upsert schema versions, move each dataset's current schema forward, and
-    return the version id per (dataset id, fingerprint)."""
+def schema_statements(batch: Batch, dataset_ids) -> list[tuple]:
+    """Upsert schema versions and move each dataset's current schema forward."""
     if not batch.schemas:
-        return {}
+        return []
     rows = sorted(
         (dataset_ids[key], fingerprint, *version)
         for (key, fingerprint), version in batch.schemas.items()
     )
-    version_rows = upsert_returning(
-        cursor,
-        SCHEMA_VERSIONS_INPUT,
-        SCHEMA_VERSIONS_UPSERT,
-        SCHEMA_VERSIONS_SELECT,
-        records(SCHEMA_COLUMNS, rows),
-        expected=len(rows),
-    )
-    version_ids = {
-        (dataset, fingerprint): id for id, dataset, fingerprint in version_rows
-    }
-
     current = [
-        (dataset, version_ids[(dataset, fingerprint)], fingerprint, last_seen)
+        (dataset, fingerprint, last_seen)
         for dataset, fingerprint, _, _, last_seen in rows
     ]
-    cursor.execute(CURRENT_SCHEMA_UPDATE, records(CURRENT_SCHEMA_COLUMNS, current))
-    return version_ids
+    return [
+        (SCHEMA_VERSIONS_UPSERT, records(SCHEMA_COLUMNS, rows)),
+        (CURRENT_SCHEMA_UPDATE, records(CURRENT_SCHEMA_COLUMNS, current)),
+    ]
 
 
-def upsert_run_datasets(cursor, batch, run_ids, dataset_ids, canonical, versions):
+def run_dataset_statements(batch: Batch, dataset_ids, canonical) -> list[tuple]:
     rows = []
     for (run_id, key, direction), (facets, schema) in batch.run_datasets.items():
         dataset_id = dataset_ids[key]
-        version = versions[(dataset_id, schema[1])] if schema else None
+        fingerprint = schema[1] if schema else None
         for value in facets.values:
             rows.append(
                 (
-                    run_ids[run_id],
+                    run_id,
                     canonical[dataset_id],
                     direction,
-                    version,
+                    dataset_id,
+                    fingerprint,
                     value,
                     facets.time,
                 )
             )
-    if rows:
-        sql = RUN_DATASETS_INSERT.format(source=recordset(RUN_DATASET_COLUMNS))
-        cursor.execute(sql + RUN_DATASETS_MERGE, records(RUN_DATASET_COLUMNS, rows))
+    if not rows:
+        return []
+    sql = RUN_DATASETS_INSERT.format(source=RUN_DATASETS_SOURCE) + RUN_DATASETS_MERGE
+    return [(sql, records(RUN_DATASET_COLUMNS, rows))]
 
 
-def upsert_edges(cursor, batch, job_ids, dataset_ids, canonical) -> None:
+def edge_statements(batch: Batch, job_ids, dataset_ids, canonical) -> list[tuple]:
     rows = [
         (job_ids[job], canonical[dataset_ids[key]], direction, *edge)
         for (job, key, direction), edge in batch.edges.items()
     ]
-    if rows:
-        sql = EDGES_INSERT.format(source=recordset(EDGE_COLUMNS))
-        cursor.execute(sql, records(EDGE_COLUMNS, rows))
+    if not rows:
+        return []
+    sql = EDGES_INSERT.format(source=recordset(EDGE_COLUMNS))
+    return [(sql, records(EDGE_COLUMNS, rows))]
 
 
-def upsert_column_edges(cursor, batch, dataset_ids, canonical) -> None:
+def column_edge_statements(batch: Batch, dataset_ids, canonical) -> list[tuple]:
     rows = []
     for key, edge in batch.column_edges.items():
         output, output_field, source, input_field = key
@@ -243,22 +239,40 @@ def upsert_column_edges(cursor, batch, dataset_ids, canonical) -> None:
                     edge.time,
                 )
             )
-    if rows:
-        sql = COLUMN_EDGES_INSERT.format(source=recordset(COLUMN_EDGE_COLUMNS))
-        cursor.execute(sql, records(COLUMN_EDGE_COLUMNS, rows))
+    if not rows:
+        return []
+    sql = COLUMN_EDGES_INSERT.format(source=recordset(COLUMN_EDGE_COLUMNS))
+    return [(sql, records(COLUMN_EDGE_COLUMNS, rows))]
 
 
-def upsert_facets(cursor, batch, job_ids, run_ids, dataset_ids) -> None:
-    for table, owner, facets, ids in (
-        ("lineage_jobfacet", "job_id", batch.job_facets, job_ids),
-        ("lineage_runfacet", "run_id", batch.run_facets, run_ids),
-        ("lineage_datasetfacet", "dataset_id", batch.dataset_facets, dataset_ids),
+def facet_statements(batch: Batch, job_ids, dataset_ids) -> list[tuple]:
+    statements = []
+    by_id = recordset(FACET_COLUMNS)
+    for table, owner, facets, ids, columns, source in (
+        ("lineage_jobfacet", "job_id", batch.job_facets, job_ids, FACET_COLUMNS, by_id),
+        (
+            "lineage_runfacet",
+            "run_id",
+            batch.run_facets,
+            None,
+            RUN_FACET_COLUMNS,
+            RUN_FACETS_SOURCE,
+        ),
+        (
+            "lineage_datasetfacet",
+            "dataset_id",
+            batch.dataset_facets,
+            dataset_ids,
+            FACET_COLUMNS,
+            by_id,
+        ),
     ):
         rows = [
-            (ids[owner_key], name, payload, facet.time, valid)
-            for (owner_key, name), facet in facets.items()
+            (ids[key] if ids else key, name, payload, facet.time, valid)
+            for (key, name), facet in facets.items()
             for payload, valid in facet.values
         ]
         if rows:
-            sql = FACETS_UPSERT.format(table=table, owner=owner)
-            cursor.execute(sql, records(FACET_COLUMNS, rows))
+            sql = FACETS_UPSERT.format(table=table, owner=owner, source=source)
+            statements.append((sql, records(columns, rows)))
+    return statements
