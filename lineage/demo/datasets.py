@@ -144,7 +144,7 @@ def _raw_copy(source: Table, path: str, symlink: str | None = None) -> Table:
 
 
 def _hive_view(table: Table) -> Table:
-    """The Hive table a symlinked S3 path is read through."""
+    """Return the Hive table that a symlinked S3 path is read through."""
     namespace, name = table.symlink
     return Table(namespace, name, table.description, table.owner, table.fields)
 

@@ -100,7 +100,11 @@ class _EstateWriter:
         self.events: list = []
 
     def new_run_id(self, moment: datetime) -> str:
-        """Return a UUIDv7 for a run starting at `moment`, as OpenLineage advises."""
+        """Return a UUIDv7 for a run starting at `moment`.
+
+        openlineage-python 1.54 generates run ids as UUIDv7 too (RFC 9562), so
+        ids sort by start time.
+        """
         value = (int(moment.timestamp() * 1000) << 80) | self.rng.getrandbits(80)
         value = (value & ~(0xF << 76)) | (0x7 << 76)
         value = (value & ~(0x3 << 62)) | (0x2 << 62)
@@ -237,7 +241,7 @@ def _run_pipeline(writer: _EstateWriter, pipeline: Pipeline, day: int) -> None:
 
 
 def _catalog_events() -> list:
-    """A DatasetEvent from the CRM's schema sync and a JobEvent from a dbt merge."""
+    """Build a DatasetEvent from the CRM's schema sync and a JobEvent of a dbt merge."""
     dataset_event = DatasetEvent(
         eventTime=_timestamp(FIRST_DAY + timedelta(hours=1)),
         producer=PRODUCER,
