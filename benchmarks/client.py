@@ -105,6 +105,8 @@ class LoadResult:
     duration_s: float
     requests: int
     events: int
+    # Events created over the whole run, warm-up included.
+    events_total: int = 0
     statuses: Counter = field(default_factory=Counter)
     failures: list[dict] = field(default_factory=list)
     pool_exhausted: bool = False
@@ -120,6 +122,7 @@ class LoadResult:
             "duration_s": round(self.duration_s, 3),
             "requests": self.requests,
             "events_created": self.events,
+            "events_created_with_warmup": self.events_total,
             "events_per_s": round(self.events_per_s, 1),
             "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
             "failures": self.failures,
@@ -197,6 +200,7 @@ def run_load(
     measured = [
         (at, created) for at, created in completions if window_start <= at <= window_end
     ]
+    result.events_total = sum(created for _, created in completions)
     result.requests = len(measured)
     result.events = sum(created for _, created in measured)
     if result.pool_exhausted and measured:

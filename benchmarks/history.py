@@ -17,7 +17,7 @@ import psycopg
 from benchmarks.client import Connection, measure_latency, summarize
 from benchmarks.events import RunEventStream, build_estate
 from benchmarks.ingest import post_batches
-from benchmarks.lineage import api_node_count, graph_request, vacuum_analyze
+from benchmarks.lineage import api_node_ids, graph_request, vacuum_analyze
 from benchmarks.portal import HOST, PortalServer, bench_database, create_api_key
 from benchmarks.report import log_path
 
@@ -71,7 +71,7 @@ def measure(port: int, database_url: str, request: bytes, options) -> dict:
             request,
             warmup=20,
             repeats=options.repeats,
-            check=lambda body: returned.append(api_node_count(body)),
+            check=lambda body: returned.append(len(api_node_ids(body))),
         )
     return {
         "api": {**summarize(timings), "nodes": returned[0]},

@@ -178,6 +178,7 @@ def run(options) -> dict:
             "bytes_median": sizes[len(sizes) // 2],
             "bytes_max": sizes[-1],
             "stored_in_lineage_event": stored,
+            "stored_matches_201s": stored == single.events_total + batch.events_total,
         },
         "single": {
             **single.as_dict(),

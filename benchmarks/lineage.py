@@ -16,7 +16,13 @@ import orjson
 import psycopg
 
 from benchmarks.client import Connection, build_request, measure_latency, summarize
-from benchmarks.graphs import LineageGraph, generate_graph, job_run_events, pick_root
+from benchmarks.graphs import (
+    LineageGraph,
+    generate_graph,
+    job_run_events,
+    neighbourhood,
+    pick_root,
+)
 from benchmarks.ingest import post_batches
 from benchmarks.portal import HOST, PortalServer, bench_database, create_api_key
 from benchmarks.report import log_path
@@ -61,8 +67,8 @@ def graph_request(root: str, *, depth: int, api_key: str) -> bytes:
     return build_request("GET", target, headers={"Authorization": f"Bearer {api_key}"})
 
 
-def api_node_count(body: bytes) -> int:
-    return len(orjson.loads(body)["graph"])
+def api_node_ids(body: bytes) -> set[str]:
+    return {node["id"] for node in orjson.loads(body)["graph"]}
 
 
 def vacuum_analyze(database_url: str, tables=LINEAGE_TABLES) -> None:
@@ -131,6 +137,7 @@ def run(options) -> dict:
     root, expected_nodes = pick_root(
         graph, depth=options.depth, target=200, samples=3000, seed=options.seed
     )
+    expected_ids = neighbourhood(*graph.adjacency(), root, depth=options.depth)
     logger.info(
         "Root %s has %s nodes within depth %s", root, expected_nodes, options.depth
     )
@@ -155,7 +162,7 @@ def run(options) -> dict:
                 request,
                 warmup=20,
                 repeats=options.repeats,
-                check=lambda body: returned.append(api_node_count(body)),
+                check=lambda body: returned.append(api_node_ids(body)),
             )
     api = summarize(timings)
 
@@ -180,7 +187,8 @@ def run(options) -> dict:
         },
         "api": {
             **api,
-            "nodes": returned[0],
+            "nodes": len(returned[0]),
+            "nodes_match_generator": returned[0] == expected_ids,
             "target_median_ms": MEDIAN_TARGET_MS,
             "met": api["median_ms"] < MEDIAN_TARGET_MS,
         },
