@@ -63,31 +63,67 @@ def store_events(
     """
     if not events:
         return []
+    first_index: dict[str, int] = {}
+    for index, event in enumerate(events):
+        first_index.setdefault(event.event_hash, index)
+    unique = [events[index] for index in first_index.values()]
+    batch = collect(unique)
+
     with transaction.atomic(), connection.cursor() as cursor:
+        # The raw insert and the upserts of names share a round trip. The names
+        # are upserted for duplicates too, which changes nothing: their times
+        # were taken when the events first came.
+        names = entities.name_statements(batch)
+        statements = [_events_insert(unique, api_key_id), *names]
         if len(events) >= LARGE_BATCH_EVENTS:
             # Each statement sorts a whole batch of rows, payloads included;
             # the default 4 MB would spill those sorts to disk.
-            cursor.execute("SET LOCAL work_mem = '64MB'")
-        ids, created = _insert_events(cursor, events, api_key_id)
-        derive_events(cursor, [events[index] for index in sorted(created)])
+            statements.insert(0, ("SET LOCAL work_mem = '64MB'", []))
+        results = execute_statements(cursor, statements)
+        inserted = results[-len(names) - 1]
+        ids = {event_hash: id for id, event_hash in inserted}
+        created = {first_index[event_hash] for event_hash in ids}
 
-    stored = []
-    for index, event in enumerate(events):
-        stored.append(StoredEvent(ids[event.event_hash], index in created))
+        if len(ids) < len(unique):
+            duplicates = [
+                event.event_hash for event in unique if event.event_hash not in ids
+            ]
+            cursor.execute(EVENTS_SELECT, [duplicates])
+            ids.update((event_hash, id) for id, event_hash in cursor.fetchall())
+        if created:
+            job_ids, dataset_ids, canonical_ids = entities.read_names(
+                cursor, batch, names, results[-len(names) :]
+            )
+            if len(created) < len(unique):
+                batch = collect([events[index] for index in sorted(created)])
+            _derive_links(cursor, batch, job_ids, dataset_ids, canonical_ids)
+
+    stored = [
+        StoredEvent(ids[event.event_hash], index in created)
+        for index, event in enumerate(events)
+    ]
     logger.debug("Stored %s events, %s new", len(events), len(created))
     return stored
 
 
 def derive_events(cursor, events: list[ParsedEvent]) -> None:
-    """Upsert every derived row that the events imply, table by table.
+    """Upsert every derived row that the events imply, in two round trips.
 
-    Two round trips: namespaces, jobs and datasets, whose ids the rest need,
-    then everything else. Recording new aliases adds a few in between.
+    Namespaces, jobs and datasets go first because the rest needs their ids.
+    Recording new aliases adds a round trip or two in between.
     """
     if not events:
         return
     batch = collect(events)
-    job_ids, dataset_ids, canonical_ids = entities.upsert_names(cursor, batch)
+    names = entities.name_statements(batch)
+    results = execute_statements(cursor, names)
+    job_ids, dataset_ids, canonical_ids = entities.read_names(
+        cursor, batch, names, results
+    )
+    _derive_links(cursor, batch, job_ids, dataset_ids, canonical_ids)
+
+
+def _derive_links(cursor, batch, job_ids, dataset_ids, canonical_ids) -> None:
     canonical = resolve_aliases(cursor, batch, dataset_ids, canonical_ids)
     execute_statements(
         cursor,
@@ -103,16 +139,7 @@ def derive_events(cursor, events: list[ParsedEvent]) -> None:
     )
 
 
-def _insert_events(cursor, events, api_key_id) -> tuple[dict[str, int], set[int]]:
-    """Insert the events not stored yet; return ids by hash and the new indexes.
-
-    Only the first of several equal events in one batch counts as new.
-    """
-    first_index = {}
-    for index, event in enumerate(events):
-        first_index.setdefault(event.event_hash, index)
-    unique = [events[index] for index in first_index.values()]
-
+def _events_insert(events: list[ParsedEvent], api_key_id) -> tuple[str, list]:
     rows = [
         (
             event.event_hash,
@@ -125,14 +152,6 @@ def _insert_events(cursor, events, api_key_id) -> tuple[dict[str, int], set[int]
             event.payload,
             [warning.as_dict() for warning in event.warnings],
         )
-        for event in unique
+        for event in events
     ]
-    cursor.execute(EVENTS_INSERT, [api_key_id, *records(EVENT_COLUMNS, rows)])
-    ids = dict((event_hash, id) for id, event_hash in cursor.fetchall())
-    created = {first_index[event_hash] for event_hash in ids}
-
-    duplicates = [event_hash for event_hash in first_index if event_hash not in ids]
-    if duplicates:
-        cursor.execute(EVENTS_SELECT, [duplicates])
-        ids.update((event_hash, id) for id, event_hash in cursor.fetchall())
-    return ids, created
+    return EVENTS_INSERT, [api_key_id, *records(EVENT_COLUMNS, rows)]

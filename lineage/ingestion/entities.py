@@ -11,7 +11,6 @@ from lineage.ingestion.batch import (
     Batch,
     DatasetKey,
     JobKey,
-    execute_statements,
     records,
     recordset,
 )
@@ -153,13 +152,8 @@ ON CONFLICT (run_id) DO UPDATE SET
 """
 
 
-def upsert_names(
-    cursor, batch: Batch
-) -> tuple[dict[JobKey, int], dict[DatasetKey, int], dict[int, int | None]]:
-    """Upsert namespaces, jobs and datasets in one round trip.
-
-    Returns the ids of jobs and datasets by key, and each dataset's canonical id.
-    """
+def name_statements(batch: Batch) -> list[tuple]:
+    """The upserts of namespaces, jobs and datasets, for `read_names`."""
     names = sorted(batch.namespaces)
     statements = [
         (
@@ -167,28 +161,41 @@ def upsert_names(
             records(NAMESPACE_COLUMNS, [(n, batch.namespaces[n]) for n in names]),
         )
     ]
-    job_params = _named_rows(batch.jobs)
-    dataset_params = _named_rows(batch.datasets)
     if batch.jobs:
-        statements.append((JOBS_INPUT + JOBS_UPSERT + JOBS_SELECT, job_params))
+        statements.append(
+            (JOBS_INPUT + JOBS_UPSERT + JOBS_SELECT, _named_rows(batch.jobs))
+        )
     if batch.datasets:
         statements.append(
-            (JOBS_INPUT + DATASETS_UPSERT + DATASETS_SELECT, dataset_params)
+            (
+                JOBS_INPUT + DATASETS_UPSERT + DATASETS_SELECT,
+                _named_rows(batch.datasets),
+            )
         )
-    results = execute_statements(cursor, statements)
+    return statements
 
+
+def read_names(
+    cursor, batch: Batch, statements: list[tuple], results: list[list]
+) -> tuple[dict[JobKey, int], dict[DatasetKey, int], dict[int, int | None]]:
+    """Return the ids of the batch's jobs and datasets by key, and each dataset's
+    canonical id, from the results of `name_statements`."""
     namespace_rows = _complete(
         cursor,
         results[0],
         NAMESPACES_INPUT + NAMESPACES_SELECT,
         statements[0][1],
-        len(names),
+        len(batch.namespaces),
     )
     namespaces = {id: name for id, name in namespace_rows}
     job_ids = {}
     if batch.jobs:
         rows = _complete(
-            cursor, results[1], JOBS_INPUT + JOBS_SELECT, job_params, len(batch.jobs)
+            cursor,
+            results[1],
+            JOBS_INPUT + JOBS_SELECT,
+            statements[1][1],
+            len(batch.jobs),
         )
         job_ids = {(namespaces[ns_id], name): id for id, ns_id, name in rows}
     dataset_ids = {}
@@ -198,7 +205,7 @@ def upsert_names(
             cursor,
             results[-1],
             JOBS_INPUT + DATASETS_SELECT,
-            dataset_params,
+            statements[-1][1],
             len(batch.datasets),
         )
         for id, ns_id, name, canonical_id in rows:
