@@ -110,7 +110,7 @@ def lineage_graph(request):
     node_id = request.GET.get("nodeId", "").strip()
     depth = request.GET.get("depth", "")
     depth = int(depth) if depth.isdigit() else DEFAULT_GRAPH_DEPTH
-    depth = min(depth, MAX_GRAPH_DEPTH)
+    depth = max(1, min(depth, MAX_GRAPH_DEPTH))
     direction = request.GET.get("direction", "both")
     if direction not in GRAPH_DIRECTIONS:
         direction = "both"

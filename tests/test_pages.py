@@ -598,3 +598,13 @@ def test_graph_page_malformed_node_is_400(reader, estate):
 
     assert response.status_code == 400
     assert "graph.js" not in response.content.decode()
+
+
+def test_search_query_count_is_flat(reader, estate, django_assert_num_queries):
+    for index in range(20):
+        make_dataset("bulk", f"orders_copy_{index}")
+
+    with django_assert_num_queries(4):
+        response = reader.get("/search/", {"q": "orders"})
+
+    assert response.content.decode().count('<a href="/datasets/') == 24
