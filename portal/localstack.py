@@ -247,6 +247,9 @@ def run() -> int:
     port = int(os.environ.get("PORT", "8000"))
     url = f"http://127.0.0.1:{port}/"
     VAR_DIR.mkdir(exist_ok=True)
+    # Set SIGINT too: a shell without job control starts background commands
+    # with SIGINT ignored, and Python then installs no handler of its own.
+    signal.signal(signal.SIGINT, _raise_keyboard_interrupt)
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     children = Children()
     server = None
