@@ -91,7 +91,7 @@ def job_list(
 def dataset_list(
     *, namespace_id: int | None = None, name_contains: str = ""
 ) -> QuerySet[Dataset]:
-    """List datasets with their namespace, canonical dataset and field count."""
+    """List datasets with their namespace, canonical dataset and current schema."""
     datasets = Dataset.objects.select_related(
         "namespace", "canonical", "canonical__namespace", "current_schema"
     )
@@ -218,9 +218,10 @@ def lineage_node_list(
 ) -> tuple[list[tuple[str, list[GraphListItem]]], bool]:
     """List the nodes of the graph around `root`, grouped by where they lie.
 
-    Returns (heading, items) sections: the selected node, then the nodes only
-    upstream, only downstream, both, and connected some other way, each sorted
-    by name; and whether the walk was truncated. Same walk as the lineage API.
+    Returns (heading, items) sections and whether the walk was truncated. The
+    sections are the selected node, then the nodes only upstream, only
+    downstream, both, and connected some other way, each sorted by name. The
+    walk is the lineage API's, so the list matches the drawn graph.
     """
     lineage = graph.lineage_graph(root, depth=depth, direction=direction)
     downstream: dict[graph.NodeRef, set] = defaultdict(set)

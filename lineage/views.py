@@ -105,7 +105,7 @@ def lineage_graph(request):
     """Render the graph page: graph.js draws the graph from the lineage API.
 
     The page itself lists the same nodes as text, for screen readers and for
-    browsers without JavaScript, and says when the node id is invalid or unknown.
+    browsers without JavaScript, and reports an invalid or unknown node id.
     """
     node_id = request.GET.get("nodeId", "").strip()
     depth = request.GET.get("depth", "")
