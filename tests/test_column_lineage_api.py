@@ -101,6 +101,20 @@ def test_field_downstream_only(reader, fields):
     assert node_ids(body) == sorted([CENTS, AMOUNT])
 
 
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"withDownstream": "false"}, [AMOUNT, CENTS]),
+        ({"withDownstream": "true"}, [AMOUNT, CENTS, TOTAL]),
+        ({"withDownstream": "false", "direction": "downstream"}, [AMOUNT, TOTAL]),
+    ],
+)
+def test_with_downstream_as_in_marquez(reader, fields, params, expected):
+    body = get_columns(reader, AMOUNT, **params).json()
+
+    assert node_ids(body) == sorted(expected)
+
+
 def test_dataset_id_starts_from_every_field(reader, fields):
     body = get_columns(reader, f"dataset:{HIVE}:sales.orders", depth=1).json()
 

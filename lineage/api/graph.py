@@ -9,6 +9,11 @@ and each edge is `{"origin", "destination"}` (a job points at the datasets it
 writes, a dataset at the jobs that read it). Only edges between two returned
 nodes are listed. `data` contains Marquez's fields the portal has facts for, plus
 `pk` and `url` (the portal page) for the web graph.
+
+Query parameters: `nodeId` (required); `depth`, the number of edges walked from
+the root (default 20 as in Marquez, at most 50); `direction`, one of both,
+upstream or downstream (default both). A graph is cut at 5,000 nodes, and
+`truncated` is then true.
 """
 
 import orjson
@@ -20,7 +25,10 @@ from rest_framework.views import APIView
 from core.errors import ApiError
 from core.permissions import scope_permission
 from lineage import column_graph, graph
-from lineage.api.serializers import LineageQuerySerializer
+from lineage.api.serializers import (
+    ColumnLineageQuerySerializer,
+    LineageQuerySerializer,
+)
 
 
 def lineage_graph(request):
@@ -159,9 +167,11 @@ class ColumnLineageEndpoint(APIView):
 
     permission_classes = [scope_permission("read")]
 
-    @extend_schema(parameters=[LineageQuerySerializer], responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        parameters=[ColumnLineageQuerySerializer], responses=OpenApiTypes.OBJECT
+    )
     def get(self, request):
-        params = LineageQuerySerializer(data=request.query_params)
+        params = ColumnLineageQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         raw_id = params.validated_data["nodeId"]
         try:

@@ -20,6 +20,25 @@ class LineageQuerySerializer(serializers.Serializer):
     direction = serializers.ChoiceField(choices=graph.DIRECTIONS, default=graph.BOTH)
 
 
+class ColumnLineageQuerySerializer(LineageQuerySerializer):
+    """Adds Marquez's `withDownstream`: false walks upstream only, true both ways.
+
+    It applies when `direction` is not given.
+    """
+
+    withDownstream = serializers.BooleanField(required=False)
+
+    def validate(self, attrs):
+        # DRF reads a missing boolean in a QueryDict as false, so presence is
+        # checked on the raw parameters.
+        sent = self.initial_data
+        if "withDownstream" in sent and "direction" not in sent:
+            attrs["direction"] = (
+                graph.BOTH if attrs["withDownstream"] else graph.UPSTREAM
+            )
+        return attrs
+
+
 def name_ref(obj) -> dict | None:
     """{namespace, name} of a job or dataset, or None."""
     if obj is None:
