@@ -121,3 +121,14 @@ def test_file_with_byte_order_mark(db, tmp_path):
     stdout, _ = run_command(str(event_file))
 
     assert stdout.splitlines() == ["Accepted 1, duplicate 0, rejected 0."]
+
+
+def test_ndjson_bad_line_reported(db, tmp_path):
+    events_file = tmp_path / "events.jsonl"
+    events_file.write_bytes(orjson.dumps(EVENT) + b"\n\n{oops\n")
+
+    stdout, _ = run_command(str(events_file))
+
+    lines = stdout.splitlines()
+    assert lines[0] == "Accepted 1, duplicate 0, rejected 1."
+    assert lines[2].startswith(f"  {events_file} [1] (body): Line 3 is not valid JSON")

@@ -6,6 +6,7 @@ held in memory whole.
 """
 
 import zlib
+from collections.abc import Iterable, Iterator
 from typing import Protocol
 
 import orjson
@@ -160,15 +161,19 @@ def _looks_like_ndjson(body: bytes) -> bool:
 def _split_ndjson(body: bytes, *, max_events: int) -> list:
     lines = body.split(b"\n")
     _check_event_count(sum(1 for line in lines if line.strip()), max_events)
-    items: list = []
+    return list(iter_ndjson(lines))
+
+
+def iter_ndjson(lines: Iterable[bytes]) -> Iterator:
+    """Yield the event of each non-blank line, or EventRejected for a line that
+    is not valid JSON."""
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            items.append(orjson.loads(line))
+            yield orjson.loads(line)
         except orjson.JSONDecodeError as error:
-            items.append(_invalid_json(error, f"Line {number}"))
-    return items
+            yield _invalid_json(error, f"Line {number}")
 
 
 def _check_event_count(count: int, max_events: int) -> None:

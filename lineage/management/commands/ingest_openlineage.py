@@ -4,11 +4,12 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from lineage.ingestion.body import split_body
+from lineage.ingestion.body import iter_ndjson, split_body
 from lineage.ingestion.events import EventRejected
 from lineage.services import ingest_payloads
 
-EVENT_FILE_SUFFIXES = (".json", ".ndjson", ".jsonl")
+NDJSON_SUFFIXES = (".ndjson", ".jsonl")
+EVENT_FILE_SUFFIXES = (".json", *NDJSON_SUFFIXES)
 # Events per store call: one transaction each, large enough to amortise it.
 STORE_BATCH_EVENTS = 500
 
@@ -16,9 +17,10 @@ STORE_BATCH_EVENTS = 500
 class Command(BaseCommand):
     help = (
         "Load OpenLineage events from files, folders (searched recursively for "
-        "*.json, *.ndjson and *.jsonl) or standard input (-). A file holds one "
-        "event, a JSON array of events or NDJSON. Events are validated as the "
-        "API validates them; rejected events are listed and do not stop the load."
+        "*.json, *.ndjson and *.jsonl) or standard input (-). A file contains "
+        "one event, a JSON array of events or NDJSON. Events are validated as "
+        "the API validates them. Rejected events are listed at the end and do "
+        "not stop the load."
     )
 
     def add_arguments(self, parser):
@@ -32,41 +34,55 @@ class Command(BaseCommand):
         progress = tqdm(unit="event", file=sys.stderr, disable=None)
         self.progress = progress
         for path in paths:
-            for name, content in self._read_sources(path, unreadable):
-                self._queue(name, content)
+            for file in self._files(path, unreadable):
+                self._load(file, unreadable)
         self._flush()
         progress.close()
         self._report(unreadable)
         if unreadable:
             raise CommandError(f"{len(unreadable)} path(s) could not be read.")
 
-    def _read_sources(self, path: str, unreadable: list[str]):
+    def _files(self, path: str, unreadable: list[str]) -> list[Path | None]:
+        """Return the event files under `path`, or [None] for standard input."""
         if path == "-":
-            yield "<stdin>", sys.stdin.buffer.read()
-            return
+            return [None]
         root = Path(path)
-        if root.is_dir():
-            files = sorted(
+        if not root.is_dir():
+            return [root]
+        try:
+            return sorted(
                 item
                 for item in root.rglob("*")
                 if item.is_file() and item.name.endswith(EVENT_FILE_SUFFIXES)
             )
-        else:
-            files = [root]
-        for file in files:
-            try:
-                # TODO: a file is read whole; stream NDJSON line by line so that
-                # files larger than memory can be loaded.
-                yield str(file), file.read_bytes()
-            except OSError as error:
-                unreadable.append(f"{file}: {error.strerror or error}")
-                self.stderr.write(f"Cannot read {file}: {error.strerror or error}")
+        except OSError as error:
+            self._unreadable(root, error, unreadable)
+            return []
 
-    def _queue(self, name: str, content: bytes) -> None:
+    def _load(self, file: Path | None, unreadable: list[str]) -> None:
+        name = "<stdin>" if file is None else str(file)
+        try:
+            if file is not None and file.name.endswith(NDJSON_SUFFIXES):
+                # Read line by line, so an NDJSON file may exceed memory.
+                with file.open("rb") as lines:
+                    self._queue(name, iter_ndjson(lines))
+                return
+            content = sys.stdin.buffer.read() if file is None else file.read_bytes()
+        except OSError as error:
+            self._unreadable(file, error, unreadable)
+            return
         try:
             _, items = split_body(content, max_events=sys.maxsize)
         except EventRejected as rejection:
             items = [rejection]
+        self._queue(name, items)
+
+    def _unreadable(self, path, error: OSError, unreadable: list[str]) -> None:
+        reason = error.strerror or str(error)
+        unreadable.append(f"{path}: {reason}")
+        self.stderr.write(f"Cannot read {path}: {reason}")
+
+    def _queue(self, name: str, items) -> None:
         for index, item in enumerate(items):
             self.pending.append((name, index, item))
             if len(self.pending) >= STORE_BATCH_EVENTS:
