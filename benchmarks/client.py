@@ -144,8 +144,9 @@ def run_load(
 
     Events created by requests that complete in the window after the warm-up
     are counted, with `count_created(status, body)`. A request is never sent
-    twice. The run stops at the first response that is not 2xx, or that
-    `count_created` rejects by raising ValueError, and records it in `failures`.
+    twice. The run stops at the first response that is not 2xx, that
+    `count_created` rejects by raising ValueError, or that never comes
+    (OSError), and records it in `failures`.
     """
     next_index = itertools.count()
     started = time.monotonic()
@@ -165,14 +166,16 @@ def run_load(
                 if index >= len(requests):
                     result.pool_exhausted = True
                     break
-                status, body = connection.request(requests[index])
-                finished = time.monotonic()
-                statuses[status] += 1
+                status, body = None, b""
                 try:
+                    status, body = connection.request(requests[index])
+                    finished = time.monotonic()
+                    statuses[status] += 1
                     if not 200 <= status < 300:
                         raise ValueError(f"HTTP {status}")
                     created = count_created(status, body)
-                except ValueError as error:
+                except (OSError, ValueError) as error:
+                    # A broken connection fails the run like an error response.
                     with lock:
                         result.failures.append(
                             {
