@@ -161,6 +161,14 @@ def test_hub_fanout_collapses_and_expands(page):
     assert focused == "job:spark:explode_events"
     assert page.locator(".graph-status").text_content() == "Showing 302 of 302 nodes."
     assert page.locator("svg.graph-svg").bounding_box() == svg_box
+
+    last = page.locator("svg.graph-svg a.graph-node-dataset", has_text="part_299")
+    last.focus()
+    node_box = last.bounding_box()
+    canvas_box = page.locator(".graph-canvas").bounding_box()
+    assert canvas_box["y"] <= node_box["y"]
+    assert node_box["y"] + node_box["height"] <= canvas_box["y"] + canvas_box["height"]
+    assert page.evaluate("document.querySelector('.graph-canvas').scrollTop") == 0
     page.screenshot(path=str(SCREENSHOT_DIR / "lineage-graph-expanded.png"))
 
 

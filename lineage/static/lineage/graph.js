@@ -459,6 +459,29 @@
     drawing.addEventListener("pointerup", endDrag);
     drawing.addEventListener("pointercancel", endDrag);
 
+    // Tabbing to a node outside the canvas would scroll the clipped canvas and
+    // leave the view shifted, so undo that scroll and pan to the node instead.
+    drawing.addEventListener("focusin", (event) => {
+      const node = event.target.closest?.(".graph-node");
+      if (!node) {
+        return;
+      }
+      canvas.scrollTop = 0;
+      canvas.scrollLeft = 0;
+      const box = node.getBoundingClientRect();
+      const frame = canvas.getBoundingClientRect();
+      const outside =
+        box.left < frame.left ||
+        box.right > frame.right ||
+        box.top < frame.top ||
+        box.bottom > frame.bottom;
+      if (outside) {
+        view.x += frame.left + frame.width / 2 - (box.left + box.width / 2);
+        view.y += frame.top + frame.height / 2 - (box.top + box.height / 2);
+        applyView();
+      }
+    });
+
     drawing.addEventListener("click", (event) => {
       const more = event.target.closest?.("[data-fanout]");
       if (more && !event.defaultPrevented) {
