@@ -137,6 +137,8 @@ def lineage_graph(request):
                 )
                 status = 404
             else:
+                # NOTE: graph.js then fetches the same walk from the API, so a
+                # page view walks the graph twice.
                 sections, truncated = selectors.lineage_node_list(
                     root, depth=depth, direction=direction
                 )

@@ -192,3 +192,40 @@ def test_skip_link_is_first_tab_stop(page):
     assert page.locator(".skip-link").bounding_box()["y"] >= 0
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
+
+
+def translation(transform: str) -> tuple[float, float]:
+    """Read x and y of an SVG transform "translate(x,y) scale(s)"."""
+    inside = transform.split("translate(")[1].split(")")[0]
+    x, y = inside.split(",")
+    return float(x), float(y)
+
+
+def test_graph_pans_and_zooms(page):
+    orders = make_dataset("hive://metastore:9083", "sales.orders")
+    ingest = make_job("spark", "ingest_orders")
+    make_writes(ingest, orders)
+
+    log_in(page, "/lineage/?nodeId=dataset:hive://metastore:9083:sales.orders")
+    viewport = page.locator("svg.graph-svg g.graph-viewport")
+    viewport.wait_for()
+    start = viewport.get_attribute("transform")
+
+    page.get_by_role("button", name="Zoom in").click()
+    zoomed = viewport.get_attribute("transform")
+    canvas = page.locator(".graph-canvas").bounding_box()
+    page.mouse.move(canvas["x"] + 40, canvas["y"] + 40)
+    page.mouse.down()
+    page.mouse.move(canvas["x"] + 140, canvas["y"] + 90, steps=5)
+    page.mouse.up()
+    dragged = viewport.get_attribute("transform")
+    page.get_by_role("button", name="Fit").click()
+
+    assert start.endswith("scale(1)")
+    assert zoomed.endswith("scale(1.25)")
+    assert dragged.endswith("scale(1.25)")
+    assert translation(dragged) == pytest.approx(
+        (translation(zoomed)[0] + 100, translation(zoomed)[1] + 50)
+    )
+    assert viewport.get_attribute("transform") == start
+    assert page.url.endswith("sales.orders")
