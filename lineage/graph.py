@@ -155,8 +155,8 @@ def split_points(text: str, parts: int = 2) -> list[tuple[str, ...]]:
 def parse_node_id(raw_id: str, kinds=NODE_KINDS) -> list[tuple[str, str, str]]:
     """Return every (kind, namespace, name) reading of `raw_id`, preferred first.
 
-    The id is read as sent, then percent-decoded when it contains a `%`, so ids a
-    client encoded twice are found too; readings as sent come first because a
+    The id is read as sent, then percent-decoded when it contains a `%`, so ids
+    a client encoded twice are found too. Readings as sent come first because a
     name may contain a literal `%`. Raises MalformedNodeId when no reading has a
     known kind, a namespace and a name.
     """
@@ -321,6 +321,15 @@ def walk_node_refs(
                 walk.seen.update(found)
                 walk.frontier = [ref.pk for ref in found]
             kind = next_kind
+    if truncated:
+        logger.info(
+            "Lineage walk from %s %s cut at %s nodes (depth %s, %s)",
+            root.kind,
+            root.pk,
+            max_nodes,
+            depth,
+            direction,
+        )
     return list(nodes), truncated
 
 
@@ -425,6 +434,9 @@ _JOBS_SQL = f"""
     ) r ON true
     WHERE j.id = ANY(%s)
 """
+# NOTE: a job's inputs and outputs are listed in full, also those outside the
+# graph, so a job with thousands of datasets makes a large response even when
+# the walk is cut at MAX_NODES.
 _JOB_EDGES_SQL = f"""
     SELECT e.job_id, e.dataset_id, e.direction, n.name, d.name
     FROM {_EDGE} e

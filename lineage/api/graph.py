@@ -10,10 +10,10 @@ writes, a dataset at the jobs that read it). Only edges between two returned
 nodes are listed. `data` contains Marquez's fields the portal has facts for, plus
 `pk` and `url` (the portal page) for the web graph.
 
-Query parameters: `nodeId` (required); `depth`, the number of edges walked from
-the root (default 20 as in Marquez, at most 50); `direction`, one of both,
-upstream or downstream (default both). A graph is cut at 5,000 nodes, and
-`truncated` is then true.
+Query parameters are `nodeId` (required), `depth` and `direction`. The depth is
+the number of edges walked from the root: 20 by default as in Marquez, 50 at
+most. The direction is both (the default), upstream or downstream. A graph is
+cut at 5,000 nodes, and `truncated` is then true.
 """
 
 import orjson

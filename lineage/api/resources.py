@@ -4,10 +4,10 @@ Namespaces and names go in the path, percent-encoded or not:
 `/api/v1/namespaces/s3%3A%2F%2Fbucket/datasets/%2Fraw%2Forders`. Django decodes
 `%2F` before routing, so a route cannot tell the `/` of a namespace from the
 one before `jobs`. Everything after `namespaces/` is therefore read here. Every
-place where `/jobs/` or `/datasets/` could split it is looked up in one query,
-and the most specific reading that exists wins: runs of a job, then a job or a
-dataset, then a list, then a namespace, with the longest namespace first
-within each kind. A job or dataset whose name makes that ambiguous is still
+place where `/jobs/` or `/datasets/` could split it is looked up in one query.
+The most specific reading that exists wins: runs of a job, then a job or a
+dataset, then a list, then a namespace. Within each kind the longest namespace
+comes first. A job or dataset whose name makes that ambiguous is still
 reachable by its database id (`/api/v1/jobs/<pk>`) or by `?namespace=&name=`
 on `/api/v1/jobs` and `/api/v1/datasets`.
 
