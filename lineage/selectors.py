@@ -27,6 +27,7 @@ from lineage import graph
 from lineage.models import (
     Dataset,
     Direction,
+    Event,
     Job,
     Namespace,
     Run,
@@ -171,7 +172,8 @@ def run_detail(run_id) -> Run:
     """Fetch a run by its OpenLineage runId with its datasets and facets, or 404.
 
     Attached lists: `input_list` and `output_list` (RunDatasets with dataset and
-    schema version), `child_list` (runs whose parent this is), `facet_list`.
+    schema version), `child_list` (runs whose parent this is), `facet_list`, and
+    `event_list` (the stored events of the run by eventTime, without payloads).
     """
     run = get_object_or_404(
         Run.objects.select_related(
@@ -192,6 +194,11 @@ def run_detail(run_id) -> Run:
         )
     )
     run.facet_list = list(run.facets.order_by("name"))
+    run.event_list = list(
+        Event.objects.filter(run_id=run.run_id)
+        .defer("payload", "warnings")
+        .order_by("event_time", "pk")
+    )
     return run
 
 

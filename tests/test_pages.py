@@ -10,6 +10,7 @@ from django.urls import reverse
 from lineage.models import (
     DatasetFacet,
     Direction,
+    Event,
     JobFacet,
     Run,
     RunDataset,
@@ -486,7 +487,18 @@ def test_dag_page_lists_child_jobs(reader, estate):
 def test_run_detail_shows_state_datasets_and_facets(
     reader, estate, django_assert_num_queries
 ):
-    with django_assert_num_queries(6):
+    for state, offset in (("START", 0), ("FAIL", 850)):
+        Event.objects.create(
+            event_hash=f"{state:0<64}",
+            event_type=Event.Type.RUN,
+            run_state=state,
+            event_time=SEEN_AT + timedelta(hours=1, milliseconds=offset),
+            run_id=FAILED_RUN_ID,
+            producer="https://example.com/spark-listener",
+            payload={},
+        )
+
+    with django_assert_num_queries(7):
         response = reader.get(f"/runs/{FAILED_RUN_ID}/")
 
     content = response.content.decode()
@@ -498,6 +510,22 @@ def test_run_detail_shows_state_datasets_and_facets(
     assert "/raw/orders" in inputs
     assert "sales.orders" in outputs
     assert "&quot;message&quot;: &quot;Disk full&quot;" in content
+    events = [row[:4] for row in table_rows(response) if len(row) == 5]
+    assert events == [
+        ["Event time", "Type", "State", "Producer"],
+        [
+            "2024-05-01 13:00:00",
+            "RunEvent",
+            "START",
+            "https://example.com/spark-listener",
+        ],
+        [
+            "2024-05-01 13:00:00",
+            "RunEvent",
+            "FAIL",
+            "https://example.com/spark-listener",
+        ],
+    ]
 
 
 @pytest.mark.parametrize(
