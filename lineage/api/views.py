@@ -4,10 +4,13 @@ OpenLineage clients post to the same path that Marquez serves graphs from, so on
 view routes the two methods to their own modules, each with its own permission.
 """
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework.views import APIView
 
 from core.permissions import scope_permission
 from lineage.api import graph, ingest
+from lineage.api.serializers import LineageQuerySerializer
 
 CanWriteLineage = scope_permission("lineage:write")
 CanRead = scope_permission("read")
@@ -22,8 +25,21 @@ class LineageEndpoint(APIView):
             return [CanWriteLineage()]
         return [CanRead()]
 
+    @extend_schema(parameters=[LineageQuerySerializer], responses=OpenApiTypes.OBJECT)
     def get(self, request):
         return graph.lineage_graph(request)
 
+    @extend_schema(
+        request={
+            "application/json": OpenApiTypes.OBJECT,
+            "application/x-ndjson": OpenApiTypes.STR,
+        },
+        responses={
+            200: OpenApiTypes.OBJECT,
+            201: OpenApiTypes.OBJECT,
+            400: OpenApiTypes.OBJECT,
+            413: OpenApiTypes.OBJECT,
+        },
+    )
     def post(self, request):
         return ingest.ingest_events(request)
