@@ -72,8 +72,8 @@ def store(*payloads: dict):
     return store_events([parse_event(payload) for payload in payloads])
 
 
-# The state each pair ends in, whatever the arrival order: terminal states
-# outrank START and RUNNING, which outrank OTHER and no eventType; among equal
+# The state each pair ends in, whatever the arrival order. Terminal states
+# outrank START and RUNNING, which outrank OTHER and no eventType. Among equal
 # ranks the later eventTime wins.
 RANK = {
     "COMPLETE": 2,
@@ -160,7 +160,7 @@ def test_duplicate_delivery_derives_nothing_new():
     assert snapshot_lineage() == before
 
 
-def test_same_event_twice_in_one_batch_is_stored_once():
+def test_batch_duplicate_stored_once():
     event = run_event("START", 0, outputs=[dataset("b")])
 
     stored = store(event, event)

@@ -42,16 +42,16 @@ def store_one_by_one(payloads: list[dict]) -> None:
 
 
 @pytest.fixture
-def corpus_payloads_(corpus_dir):
+def corpus_events(corpus_dir):
     return corpus_payloads(corpus_dir)
 
 
-def test_corpus_derives_runs_and_edges(corpus_payloads_):
-    store_one_by_one(corpus_payloads_)
+def test_corpus_derives_runs_and_edges(corpus_events):
+    store_one_by_one(corpus_events)
 
     tables = snapshot_lineage()
     # Case 02 sends two events twice, and two event_simple.json files are equal.
-    assert len(corpus_payloads_) == 132
+    assert len(corpus_events) == 132
     assert Event.objects.count() == 129
     assert {name: len(rows) for name, rows in tables.items()} == {
         "namespaces": 43,
@@ -76,8 +76,8 @@ def test_corpus_derives_runs_and_edges(corpus_payloads_):
     assert not LineageEdge.objects.filter(dataset__canonical__isnull=False).exists()
 
 
-def test_rebuild_gives_same_tables(corpus_payloads_):
-    store_one_by_one(corpus_payloads_)
+def test_rebuild_gives_same_tables(corpus_events):
+    store_one_by_one(corpus_events)
     before = snapshot_lineage()
     events_before = list(Event.objects.order_by("id").values_list("id", "event_hash"))
 
@@ -91,30 +91,30 @@ def test_rebuild_gives_same_tables(corpus_payloads_):
     )
 
 
-def test_shuffled_delivery_gives_same_tables(corpus_payloads_):
-    store_one_by_one(corpus_payloads_)
+def test_shuffled_delivery_gives_same_tables(corpus_events):
+    store_one_by_one(corpus_events)
     in_order = snapshot_lineage()
 
     for seed in (1, 2, 3):
         erase_lineage()
-        shuffled = list(corpus_payloads_)
+        shuffled = list(corpus_events)
         random.Random(seed).shuffle(shuffled)
         store_one_by_one(shuffled)
         assert snapshot_lineage() == in_order, f"seed {seed}"
 
 
-def test_one_batch_gives_same_tables(corpus_payloads_):
-    store_one_by_one(corpus_payloads_)
+def test_one_batch_gives_same_tables(corpus_events):
+    store_one_by_one(corpus_events)
     one_by_one = snapshot_lineage()
 
     erase_lineage()
-    store_events([parse_event(payload) for payload in corpus_payloads_])
+    store_events([parse_event(payload) for payload in corpus_events])
 
     assert snapshot_lineage() == one_by_one
 
 
-def test_rebuild_command_reports_counts(corpus_payloads_):
-    store_one_by_one(corpus_payloads_[:10])
+def test_rebuild_command_reports_counts(corpus_events):
+    store_one_by_one(corpus_events[:10])
     before = snapshot_lineage()
     output = io.StringIO()
 
@@ -126,8 +126,8 @@ def test_rebuild_command_reports_counts(corpus_payloads_):
     assert snapshot_lineage() == before
 
 
-def test_rebuild_task_calls_the_service(corpus_payloads_):
-    store_one_by_one(corpus_payloads_[:5])
+def test_rebuild_task_calls_the_service(corpus_events):
+    store_one_by_one(corpus_events[:5])
     before = snapshot_lineage()
 
     result = tasks.rebuild_lineage.apply().get()
@@ -136,8 +136,8 @@ def test_rebuild_task_calls_the_service(corpus_payloads_):
     assert snapshot_lineage() == before
 
 
-def test_event_log_rejects_update(corpus_payloads_):
-    store_one_by_one(corpus_payloads_[:1])
+def test_event_log_rejects_update(corpus_events):
+    store_one_by_one(corpus_events[:1])
 
     with pytest.raises(DatabaseError, match="append-only: UPDATE is not allowed"):
         with transaction.atomic():
@@ -146,8 +146,8 @@ def test_event_log_rejects_update(corpus_payloads_):
     assert Event.objects.get().run_state != "FAIL"
 
 
-def test_event_log_rejects_delete(corpus_payloads_):
-    store_one_by_one(corpus_payloads_[:1])
+def test_event_log_rejects_delete(corpus_events):
+    store_one_by_one(corpus_events[:1])
 
     with pytest.raises(DatabaseError, match="append-only: DELETE is not allowed"):
         with transaction.atomic():

@@ -19,7 +19,7 @@ from lineage.ingestion.links import (
 
 logger = logging.getLogger(__name__)
 
-# Bounds the walk should a concurrent batch ever close a cycle.
+# Bounds the walk in case two concurrent batches close a cycle.
 MAX_CHAIN_LENGTH = 32
 
 CHAINS_SELECT = """
@@ -89,7 +89,7 @@ mapped AS (
 def resolve_aliases(
     cursor, batch: Batch, dataset_ids: dict, canonical_ids: dict
 ) -> dict[int, int]:
-    """Record the batch's new aliases; return the canonical id of every dataset id."""
+    """Record the batch's new aliases and return each dataset id's canonical id."""
     if not batch.aliases and not any(canonical_ids.values()):
         return {id: id for id in dataset_ids.values()}
 

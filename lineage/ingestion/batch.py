@@ -1,7 +1,7 @@
 """Flatten parsed events into the rows that derivation upserts, one list per table.
 
-Rows still name namespaces, jobs and datasets by their natural keys; the upserts
-turn those into ids. Runs are folded here, one row per runId, because their
+Rows still name namespaces, jobs and datasets by their natural keys, which the
+upserts turn into ids. Runs are folded here, one row per runId, because their
 columns combine several events (state ranking, least and greatest times).
 """
 
@@ -14,7 +14,7 @@ import orjson
 
 from lineage.ingestion.events import ParsedDataset, ParsedEvent
 
-# Higher rank wins the run's state whatever the arrival order; among equal ranks
+# Higher rank wins the run's state whatever the arrival order. Among equal ranks
 # the later eventTime wins. OTHER and an absent eventType rank lowest.
 STATE_RANK = {"COMPLETE": 2, "FAIL": 2, "ABORT": 2, "START": 1, "RUNNING": 1}
 
@@ -82,7 +82,7 @@ def records(spec: str, rows) -> list[str]:
 
 
 def execute_statements(cursor, statements: list[tuple[str, list]]) -> list[list]:
-    """Send several statements in one round trip; return each one's rows.
+    """Send several statements in one round trip and return each one's rows.
 
     Django's psycopg cursor binds parameters on the client, so the statements
     travel as one query text and run in order, each seeing the ones before.

@@ -76,8 +76,8 @@ def store_events(
         names = entities.name_statements(batch)
         statements = [_events_insert(unique, api_key_id), *names]
         if len(events) >= LARGE_BATCH_EVENTS:
-            # Each statement sorts a whole batch of rows, payloads included;
-            # the default 4 MB would spill those sorts to disk.
+            # Each statement sorts a whole batch of rows, payloads included, and
+            # the default of 4 MB would spill those sorts to disk.
             statements.insert(0, ("SET LOCAL work_mem = '64MB'", []))
         results = execute_statements(cursor, statements)
         inserted = results[-len(names) - 1]

@@ -2,7 +2,7 @@
 
 Each statement takes a whole batch as one JSON parameter. Namespaces, jobs and
 datasets go in one round trip and return the ids of every row they name,
-inserted or not; later statements find runs by runId themselves. Rows are fed in
+inserted or not. Later statements find runs by runId themselves. Rows are fed in
 key order so that concurrent batches lock them in the same order and cannot
 deadlock.
 """
@@ -153,7 +153,7 @@ ON CONFLICT (run_id) DO UPDATE SET
 
 
 def name_statements(batch: Batch) -> list[tuple]:
-    """The upserts of namespaces, jobs and datasets, for `read_names`."""
+    """Build the upserts of namespaces, jobs and datasets, for `read_names`."""
     names = sorted(batch.namespaces)
     statements = [
         (

@@ -2,8 +2,8 @@
 datasets, lineage edges, column lineage and facets.
 
 Every merge keeps the least and greatest times, ORs the flags and takes values
-from the latest eventTime with the JSON text as tie-break, so the result does not
-depend on the order events arrive in or on how they were batched.
+from the latest eventTime, with the JSON text as tie-break. So the result does
+not depend on the order events arrive in, or on how they were batched.
 """
 
 from lineage.ingestion.batch import Batch, records, recordset
@@ -24,7 +24,7 @@ WHERE excluded.first_seen_at < s.first_seen_at
     OR excluded.last_seen_at > s.last_seen_at
 """
 
-# The schema with the latest eventTime becomes current; the fingerprint breaks a
+# The schema with the latest eventTime becomes current. The fingerprint breaks a
 # tie between two schemas sent at the same time.
 CURRENT_SCHEMA_COLUMNS = "dataset_id bigint, fingerprint text, seen timestamptz"
 CURRENT_SCHEMA_UPDATE = f"""
