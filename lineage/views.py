@@ -23,12 +23,15 @@ def _page(request, queryset):
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-def _namespace_filter(request) -> Namespace | None:
-    """Return the namespace `?namespace=<pk>` names, or None if missing or invalid."""
+def _namespace_filter(request) -> tuple[list[Namespace], Namespace | None]:
+    """Return all namespaces for the filter form, and the one `?namespace=` names.
+
+    The second item is None when the parameter is missing or names no namespace.
+    """
+    namespaces = list(Namespace.objects.order_by("name", "pk"))
     value = request.GET.get("namespace", "")
-    if not value.isdigit():
-        return None
-    return Namespace.objects.filter(pk=int(value)).first()
+    chosen = next((ns for ns in namespaces if str(ns.pk) == value), None)
+    return namespaces, chosen
 
 
 @login_required
@@ -39,7 +42,7 @@ def namespace_list(request):
 
 @login_required
 def job_list(request):
-    namespace = _namespace_filter(request)
+    namespaces, namespace = _namespace_filter(request)
     state = request.GET.get("state", "")
     if state not in Run.State.values and state != "NONE":
         state = ""
@@ -52,6 +55,7 @@ def job_list(request):
     context = {
         "page": _page(request, jobs),
         "namespace": namespace,
+        "namespaces": namespaces,
         "state": state,
         "states": Run.State.values,
         "q": name_contains,
@@ -61,7 +65,7 @@ def job_list(request):
 
 @login_required
 def dataset_list(request):
-    namespace = _namespace_filter(request)
+    namespaces, namespace = _namespace_filter(request)
     name_contains = request.GET.get("q", "").strip()
     datasets = selectors.dataset_list(
         namespace_id=namespace.pk if namespace else None, name_contains=name_contains
@@ -69,6 +73,7 @@ def dataset_list(request):
     context = {
         "page": _page(request, datasets),
         "namespace": namespace,
+        "namespaces": namespaces,
         "q": name_contains,
     }
     return render(request, "lineage/dataset_list.html", context)

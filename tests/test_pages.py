@@ -266,7 +266,7 @@ def test_namespace_list_query_count_is_flat(reader, estate, django_assert_num_qu
 
 
 def test_job_list_shows_latest_run_state(reader, estate, django_assert_num_queries):
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         response = reader.get("/jobs/")
 
     assert table_rows(response)[1:] == [
@@ -282,6 +282,23 @@ def test_job_list_filters_by_namespace(reader, estate):
     response = reader.get("/jobs/", {"namespace": namespace.pk})
 
     assert [row[1] for row in table_rows(response)[1:]] == ["report", "report.build"]
+    assert f'<option value="{namespace.pk}" selected>airflow</option>' in (
+        response.content.decode()
+    )
+
+
+def test_dataset_list_filters_by_namespace(reader, estate):
+    namespace = estate["raw"].namespace
+
+    response = reader.get("/datasets/", {"namespace": namespace.pk})
+
+    assert [row[1] for row in table_rows(response)[1:]] == ["/raw/orders"]
+
+
+def test_unknown_namespace_filter_is_ignored(reader, estate):
+    response = reader.get("/jobs/", {"namespace": "999999"})
+
+    assert len(table_rows(response)) == 4
 
 
 def test_job_list_filters_by_latest_state(reader, estate):
@@ -298,7 +315,7 @@ def test_job_list_paginates(reader, db, django_assert_num_queries):
     for index in range(55):
         make_job("bulk", f"job-{index:02d}")
 
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         first = reader.get("/jobs/")
     second = reader.get("/jobs/", {"page": 2})
 
@@ -310,7 +327,7 @@ def test_job_list_paginates(reader, db, django_assert_num_queries):
 
 
 def test_dataset_list_shows_alias_and_fields(reader, estate, django_assert_num_queries):
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         response = reader.get("/datasets/")
 
     assert table_rows(response)[1:] == [
