@@ -28,6 +28,8 @@ class Children:
     def start(self, name: str, command: list[str], env: dict, cwd) -> None:
         # A new session keeps the terminal's Ctrl-C away from the children, so
         # they are stopped in order by stop() and not all at once.
+        # NOTE: so if this process is killed with SIGKILL, the children keep
+        # running and must be stopped by their pids.
         process = subprocess.Popen(
             command,
             env=env,
