@@ -207,18 +207,22 @@
     for (const fanout of more) {
       graph.setNode(fanout.id, { width: MIN_NODE_WIDTH, height: MORE_NODE_HEIGHT });
     }
-    for (const id of visible) {
-      for (const target of model.downstream.get(id)) {
-        if (visible.has(target)) {
-          graph.setEdge(id, target);
-        }
-      }
-    }
+    // dagre 3.1.3 stacked a fan-out's targets in reverse order of edge
+    // insertion when tried (observed, not documented). So the "+ N more" edges
+    // go in first and the others in reverse name order, which shows neighbours
+    // top to bottom by name with "+ N more" last.
     for (const fanout of more) {
       if (fanout.direction === "downstream") {
         graph.setEdge(fanout.owner, fanout.id);
       } else {
         graph.setEdge(fanout.id, fanout.owner);
+      }
+    }
+    for (const id of visible) {
+      for (const target of [...model.downstream.get(id)].sort(byName).reverse()) {
+        if (visible.has(target)) {
+          graph.setEdge(id, target);
+        }
       }
     }
     dagre.layout(graph);
