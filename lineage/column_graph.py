@@ -16,6 +16,8 @@ from lineage import graph
 from lineage.models import ColumnLineageEdge, Dataset, Namespace, SchemaVersion
 
 FIELD = "datasetField"
+# A field id has about the square of its colons as readings, so fewer are allowed.
+MAX_FIELD_ID_COLONS = 24
 
 _COLUMN_EDGE = ColumnLineageEdge._meta.db_table
 _DATASET = Dataset._meta.db_table
@@ -56,6 +58,7 @@ def parse_field_node_id(raw_id: str) -> list[tuple[str, str, str, str]]:
 
     `kind` is FIELD or graph.DATASET (field ""). Raises graph.MalformedNodeId.
     """
+    graph.check_node_id_size(raw_id, MAX_FIELD_ID_COLONS)
     variants = [raw_id]
     if "%" in raw_id:
         variants.append(unquote(raw_id))

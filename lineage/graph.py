@@ -46,6 +46,11 @@ MAX_DEPTH = 50
 # A graph past this many nodes is cut at the last level walked and marked
 # truncated: a browser cannot lay out more, and the response stays small.
 MAX_NODES = 5_000
+# Every colon of an id is a candidate separator, so both bound the work and
+# memory of resolving one. Ids past them are rejected as invalid. Servers cap a
+# request line below the length anyway (gunicorn at 4,094 bytes by default).
+MAX_NODE_ID_LENGTH = 8_192
+MAX_NODE_ID_COLONS = 64
 
 
 class MalformedNodeId(ValueError):
@@ -152,6 +157,21 @@ def split_points(text: str, parts: int = 2) -> list[tuple[str, ...]]:
     return candidates
 
 
+def check_node_id_size(raw_id: str, max_colons: int = MAX_NODE_ID_COLONS) -> None:
+    """Raise MalformedNodeId for an id too long or with too many colons."""
+    if len(raw_id) > MAX_NODE_ID_LENGTH:
+        raise MalformedNodeId(
+            f"Invalid node id of {len(raw_id)} characters: the maximum is "
+            f"{MAX_NODE_ID_LENGTH}."
+        )
+    colons = raw_id.count(":")
+    if colons > max_colons:
+        raise MalformedNodeId(
+            f"Invalid node id with {colons} colons: the maximum is {max_colons}. "
+            "Find the dataset or job through /api/v1/datasets or /api/v1/jobs."
+        )
+
+
 def parse_node_id(raw_id: str, kinds=NODE_KINDS) -> list[tuple[str, str, str]]:
     """Return every (kind, namespace, name) reading of `raw_id`, preferred first.
 
@@ -160,6 +180,7 @@ def parse_node_id(raw_id: str, kinds=NODE_KINDS) -> list[tuple[str, str, str]]:
     name may contain a literal `%`. Raises MalformedNodeId when no reading has a
     known kind, a namespace and a name.
     """
+    check_node_id_size(raw_id)
     variants = [raw_id]
     if "%" in raw_id:
         variants.append(unquote(raw_id))

@@ -218,3 +218,12 @@ def test_spark_column_lineage_on_symlinked_tables(reader, corpus_dir):
     for node in body["graph"]:
         again = get_columns(reader, node["id"], depth=0).json()
         assert again["root"] == node["id"]
+
+
+def test_field_id_with_many_colons_is_400(reader, fields):
+    response = get_columns(reader, "datasetField:" + "a:" * 30)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["message"].startswith(
+        "Invalid node id with 31 colons: the maximum is 24."
+    )

@@ -371,3 +371,26 @@ def test_times_keep_microseconds(reader, chain):
     assert latest_run["startedAt"] == "2024-05-01T12:00:00.123456Z"
     assert latest_run["endedAt"] == "2024-05-01T12:00:01.000120Z"
     assert latest_run["durationMs"] == 876
+
+
+def test_node_id_with_too_many_colons_is_400(reader, chain):
+    node_id = "dataset:" + ":" * 70
+
+    response = get_graph(reader, node_id)
+
+    assert response.status_code == 400
+    assert response.json()["error"] == {
+        "code": "invalid",
+        "message": "Invalid node id with 71 colons: the maximum is 64. Find the "
+        "dataset or job through /api/v1/datasets or /api/v1/jobs.",
+        "field": "nodeId",
+    }
+
+
+def test_node_id_too_long_is_400(reader, chain):
+    response = get_graph(reader, "dataset:s3:" + "x" * 9000)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == (
+        "Invalid node id of 9011 characters: the maximum is 8192."
+    )

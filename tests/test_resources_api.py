@@ -454,13 +454,16 @@ def test_run_detail_from_ingested_events(reader, corpus_dir):
     ]
     assert body["parentRunId"] is None
     assert body["facets"] == {}
+    assert [(e["eventType"], e["eventTime"]) for e in body["events"]] == [
+        ("COMPLETE", "2024-05-01T14:00:00Z")
+    ]
 
 
 def test_run_detail_query_count(client, key_headers, estate, django_assert_num_queries):
     run = make_run(estate["build"])
 
-    # API key, run, run datasets, child runs, facets.
-    with django_assert_num_queries(5):
+    # API key, run, run datasets, child runs, facets, events.
+    with django_assert_num_queries(6):
         response = client.get(f"/api/v1/jobs/runs/{run.run_id}", **key_headers)
 
     assert response.status_code == 200
@@ -533,3 +536,12 @@ def test_read_key_allowed(client, key_headers, estate):
     response = client.get("/api/v1/namespaces/airflow/jobs", **key_headers)
 
     assert response.status_code == 200
+
+
+def test_path_too_long_is_400(reader, estate):
+    response = reader.get("/api/v1/namespaces/" + "a/jobs/" * 1200)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == (
+        "Invalid path of 8400 characters after namespaces/: the maximum is 8192."
+    )

@@ -32,7 +32,7 @@ from rest_framework.views import APIView
 
 from core.errors import ApiError
 from core.permissions import scope_permission
-from lineage import selectors
+from lineage import graph, selectors
 from lineage.api import serializers
 from lineage.models import Dataset, Job, Namespace, Run
 
@@ -118,6 +118,12 @@ def resolve_path(rest: str) -> tuple[Reading, int]:
     Raises the API's 404 envelope, worded for the preferred reading, when none
     exists.
     """
+    if len(rest) > graph.MAX_NODE_ID_LENGTH:
+        # Every `/jobs/` in the path is a reading, so the length bounds the work.
+        raise ApiError(
+            f"Invalid path of {len(rest)} characters after namespaces/: the maximum "
+            f"is {graph.MAX_NODE_ID_LENGTH}."
+        )
     readings = path_readings(rest)
     jobs = [r for r in readings if r.kind in (JOB, JOB_RUNS)]
     datasets = [r for r in readings if r.kind == DATASET]

@@ -96,6 +96,7 @@ class RunDetailSerializer(RunSerializer):
     outputs = serializers.SerializerMethodField()
     children = serializers.SerializerMethodField()
     facets = serializers.SerializerMethodField()
+    events = serializers.SerializerMethodField()
 
     def get_job(self, run) -> dict | None:
         if run.job is None:
@@ -113,6 +114,20 @@ class RunDetailSerializer(RunSerializer):
 
     def get_facets(self, run) -> dict:
         return {facet.name: facet.payload for facet in run.facet_list}
+
+    def get_events(self, run) -> list[dict]:
+        """The stored events of the run by eventTime, without their payloads."""
+        return [
+            {
+                "pk": event.pk,
+                "eventType": event.run_state or None,
+                "eventTime": serializers.DateTimeField().to_representation(
+                    event.event_time
+                ),
+                "producer": event.producer,
+            }
+            for event in run.event_list
+        ]
 
 
 class JobSerializer(serializers.Serializer):
