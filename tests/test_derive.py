@@ -201,6 +201,39 @@ def test_batch_with_same_run_job_and_dataset_twice():
     assert output.schema_version == version
 
 
+def test_rows_per_run_stay_constant():
+    inputs = [dataset("orders")]
+    outputs = [dataset("orders_daily", schema=schema("id", "total"))]
+    counts = []
+    for day in range(4):
+        run = f"day-{day}"
+        store(
+            run_event("START", day * 60, run=run, inputs=inputs, outputs=outputs),
+            run_event(
+                "COMPLETE", day * 60 + 5, run=run, inputs=inputs, outputs=outputs
+            ),
+        )
+        counts.append(
+            (
+                Job.objects.count(),
+                Dataset.objects.count(),
+                LineageEdge.objects.count(),
+                SchemaVersion.objects.count(),
+                Run.objects.count(),
+                RunDataset.objects.count(),
+            )
+        )
+
+    # Each run adds one run and its two run datasets. Jobs, datasets, edges and
+    # schema versions are upserted, so their counts stay the same.
+    assert counts == [
+        (1, 2, 2, 1, 1, 2),
+        (1, 2, 2, 1, 2, 4),
+        (1, 2, 2, 1, 3, 6),
+        (1, 2, 2, 1, 4, 8),
+    ]
+
+
 def varied_events() -> list[dict]:
     """Events touching every derived table, with conflicts to merge."""
     events = []
