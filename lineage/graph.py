@@ -5,7 +5,8 @@ namespace and name exactly as the events sent them. Both may contain colons
 (`trino://trino.example.com:1337`, `hive.analytics.test_01:copy`), so an id is
 resolved by trying every colon as the separator and looking all the candidates
 up in one query. When several candidates exist, the longest namespace wins:
-namespaces are usually URIs with a scheme and a port, names rarely hold colons.
+namespaces are usually URIs with a scheme and a port, names rarely contain
+colons.
 
 The walk goes over `LineageEdge` (one row per job, dataset and direction), so
 its cost depends on the size of the neighbourhood, not on the run history.
@@ -274,19 +275,20 @@ def resolve_node_id(raw_id: str) -> NodeRef | None:
 # `input` edge and writing it an `output` edge, so downstream of a dataset are
 # the jobs that read it.
 _EDGE = LineageEdge._meta.db_table
+
+
+def _step_sql(found: str, frontier: str, direction: str) -> str:
+    return (
+        f"SELECT {{tag}}, {found} FROM {_EDGE} "
+        f"WHERE {frontier} = ANY(%s) AND direction = '{direction}'"
+    )
+
+
 _STEP_SQL = {
-    (DATASET, DOWNSTREAM): "SELECT {tag}, job_id FROM "
-    + _EDGE
-    + " WHERE dataset_id = ANY(%s) AND direction = 'input'",
-    (DATASET, UPSTREAM): "SELECT {tag}, job_id FROM "
-    + _EDGE
-    + " WHERE dataset_id = ANY(%s) AND direction = 'output'",
-    (JOB, DOWNSTREAM): "SELECT {tag}, dataset_id FROM "
-    + _EDGE
-    + " WHERE job_id = ANY(%s) AND direction = 'output'",
-    (JOB, UPSTREAM): "SELECT {tag}, dataset_id FROM "
-    + _EDGE
-    + " WHERE job_id = ANY(%s) AND direction = 'input'",
+    (DATASET, DOWNSTREAM): _step_sql("job_id", "dataset_id", Direction.INPUT),
+    (DATASET, UPSTREAM): _step_sql("job_id", "dataset_id", Direction.OUTPUT),
+    (JOB, DOWNSTREAM): _step_sql("dataset_id", "job_id", Direction.OUTPUT),
+    (JOB, UPSTREAM): _step_sql("dataset_id", "job_id", Direction.INPUT),
 }
 
 
