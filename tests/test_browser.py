@@ -24,8 +24,8 @@ HOSTILE_NAME = '</text><script>alert(1)</script>"><img src=x onerror=alert(1)>'
 def browser():
     if not CHROMIUM.exists():
         pytest.fail(f"Chromium is missing: expected it at {CHROMIUM}.")
-    # Playwright's sync API keeps an event loop in this thread, so Django takes
-    # the test's ORM calls for calls from async code unless told otherwise.
+    # Playwright's sync API keeps an event loop in this thread, so Django rejects
+    # the test's ORM calls as async-unsafe unless DJANGO_ALLOW_ASYNC_UNSAFE is set.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
