@@ -545,3 +545,33 @@ def test_path_too_long_is_400(reader, estate):
     assert response.json()["error"]["message"] == (
         "Invalid path of 8400 characters after namespaces/: the maximum is 8192."
     )
+
+
+def test_case_09_colon_names_in_paths(reader, corpus_dir):
+    events = json.loads(
+        (
+            corpus_dir / "cases" / "09-namespace-uri-colons-break-node-id.json"
+        ).read_text()
+    )
+    ingest_payloads(events)
+    namespace = encoded("trino://trino.example.com:1337")
+
+    dataset = reader.get(
+        f"/api/v1/namespaces/{namespace}/datasets/{encoded('hive.analytics.test_01:copy')}"
+    )
+    job = reader.get(
+        f"/api/v1/namespaces/{namespace}/jobs/query_20240501_190000_00001_abcde"
+    )
+
+    assert dataset.status_code == 200
+    assert dataset.json()["id"] == {
+        "namespace": "trino://trino.example.com:1337",
+        "name": "hive.analytics.test_01:copy",
+    }
+    assert job.status_code == 200
+    assert job.json()["outputs"] == [
+        {
+            "namespace": "trino://trino.example.com:1337",
+            "name": "hive.analytics.test_01:copy",
+        }
+    ]
