@@ -11,7 +11,7 @@ the log into the same state.
 import logging
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 
 from lineage.ingestion import entities, links
 from lineage.ingestion.aliases import resolve_aliases
@@ -26,6 +26,14 @@ from lineage.ingestion.events import ParsedEvent
 logger = logging.getLogger(__name__)
 
 LARGE_BATCH_EVENTS = 500
+
+# Upserts take row locks in key order, but an UPDATE joined to a batch locks
+# rows in the order its plan picks, and a batch locks a table's rows in more
+# than one statement. So two concurrent batches can still deadlock. PostgreSQL
+# then aborts one, and since derivation is idempotent that one simply runs again.
+DEADLOCK_DETECTED = "40P01"
+# NOTE: no test forces a deadlock, so the retry has only been read, not run.
+DEADLOCK_ATTEMPTS = 3
 
 EVENT_COLUMNS = (
     "event_hash text, event_type text, run_state text, event_time timestamptz,"
@@ -66,9 +74,34 @@ def store_events(
     first_index: dict[str, int] = {}
     for index, event in enumerate(events):
         first_index.setdefault(event.event_hash, index)
+
+    for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
+        try:
+            ids, created = _store(events, first_index, api_key_id)
+            break
+        except OperationalError as error:
+            sqlstate = getattr(error.__cause__, "sqlstate", None)
+            if sqlstate != DEADLOCK_DETECTED or attempt == DEADLOCK_ATTEMPTS:
+                raise
+            logger.warning(
+                "Deadlock while storing %s events (attempt %s of %s), retrying: %s",
+                len(events),
+                attempt,
+                DEADLOCK_ATTEMPTS,
+                error,
+            )
+
+    stored = [
+        StoredEvent(ids[event.event_hash], index in created)
+        for index, event in enumerate(events)
+    ]
+    logger.debug("Stored %s events, %s new", len(events), len(created))
+    return stored
+
+
+def _store(events, first_index, api_key_id) -> tuple[dict[str, int], set[int]]:
     unique = [events[index] for index in first_index.values()]
     batch = collect(unique)
-
     with transaction.atomic(), connection.cursor() as cursor:
         # The raw insert and the upserts of names share a round trip. The names
         # are upserted for duplicates too, which changes nothing: their times
@@ -97,13 +130,7 @@ def store_events(
             if len(created) < len(unique):
                 batch = collect([events[index] for index in sorted(created)])
             _derive_links(cursor, batch, job_ids, dataset_ids, canonical_ids)
-
-    stored = [
-        StoredEvent(ids[event.event_hash], index in created)
-        for index, event in enumerate(events)
-    ]
-    logger.debug("Stored %s events, %s new", len(events), len(created))
-    return stored
+    return ids, created
 
 
 def derive_events(cursor, events: list[ParsedEvent]) -> None:
