@@ -8,6 +8,7 @@ columns combine several events (state ranking, least and greatest times).
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from uuid import UUID
 
 import orjson
@@ -66,16 +67,15 @@ def recordset(spec: str, alias: str = "t") -> str:
 def records(spec: str, rows) -> list[str]:
     """Serialise rows (tuples in the column order of `spec`) as the parameters
     of `recordset(spec)`."""
-    json_columns = [
-        index for index, (_, type) in enumerate(_columns(spec)) if type in JSON_TYPES
-    ]
+    types = [type for _, type in _columns(spec)]
+    json_columns = [index for index, type in enumerate(types) if type in JSON_TYPES]
     if not json_columns:
         return [orjson.dumps(rows).decode()]
-    scalars = [
-        [value for index, value in enumerate(row) if index not in json_columns]
-        for row in rows
-    ]
-    params = [orjson.dumps(scalars).decode()]
+    # Every spec has at least two scalar columns, so itemgetter returns tuples.
+    scalar = itemgetter(
+        *(index for index, type in enumerate(types) if type not in JSON_TYPES)
+    )
+    params = [orjson.dumps([scalar(row) for row in rows]).decode()]
     for index in json_columns:
         params.append(orjson.dumps([row[index] for row in rows]).decode())
     return params
