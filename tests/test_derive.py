@@ -1,10 +1,15 @@
 """Derivation rules: run state ranking, duplicates, batching, dedup inside a batch."""
 
 import itertools
+import logging
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid5
 
+import psycopg
 import pytest
+from django.db import connection
 
 from lineage.ingestion.derive import store_events
 from lineage.ingestion.parsing import parse_event
@@ -382,3 +387,44 @@ def test_invalid_facet_is_stored_as_invalid():
     assert facet.valid is False
     assert facet.payload["fields"] == "not a list"
     assert SchemaVersion.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deadlocked_batch_is_retried(caplog):
+    store(run_event("START", 0, inputs=[dataset("a"), dataset("b")]))
+    settings = connection.settings_dict
+    locked_b = threading.Event()
+    other_error = []
+
+    def lock_b_then_a():
+        with psycopg.connect(
+            host=settings["HOST"],
+            port=settings["PORT"] or 5432,
+            user=settings["USER"],
+            password=settings["PASSWORD"],
+            dbname=settings["NAME"],
+        ) as other:
+            # The store below detects the deadlock first and is the one aborted.
+            other.execute("SET deadlock_timeout = '10s'")
+            other.execute("UPDATE lineage_dataset SET name = name WHERE name = 'b'")
+            locked_b.set()
+            time.sleep(0.5)
+            try:
+                other.execute("UPDATE lineage_dataset SET name = name WHERE name = 'a'")
+            except psycopg.Error as error:
+                other_error.append(error)
+
+    other = threading.Thread(target=lock_b_then_a)
+    other.start()
+    locked_b.wait(timeout=5)
+    # Later times make the upsert lock dataset a, then wait for b.
+    with caplog.at_level(logging.WARNING, logger="lineage.ingestion.derive"):
+        stored = store(run_event("COMPLETE", 5, inputs=[dataset("a"), dataset("b")]))
+    other.join(timeout=15)
+
+    assert other_error == []
+    assert [s.created for s in stored] == [True]
+    assert "Deadlock while storing 1 events (attempt 1 of 3)" in caplog.text
+    run = Run.objects.get()
+    assert run.state == "COMPLETE"
+    assert Dataset.objects.get(name="a").last_event_time == T0 + timedelta(minutes=5)

@@ -32,7 +32,6 @@ LARGE_BATCH_EVENTS = 500
 # than one statement. So two concurrent batches can still deadlock. PostgreSQL
 # then aborts one, and since derivation is idempotent that one simply runs again.
 DEADLOCK_DETECTED = "40P01"
-# NOTE: no test forces a deadlock, so the retry has only been read, not run.
 DEADLOCK_ATTEMPTS = 3
 
 EVENT_COLUMNS = (
