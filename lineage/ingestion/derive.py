@@ -11,6 +11,7 @@ the log into the same state.
 import logging
 from dataclasses import dataclass
 
+import orjson
 from django.db import OperationalError, connection, transaction
 
 from lineage.ingestion import entities, links
@@ -51,7 +52,10 @@ ON CONFLICT (event_hash) DO NOTHING
 RETURNING id, event_hash
 """
 
-EVENTS_SELECT = "SELECT id, event_hash FROM lineage_event WHERE event_hash = ANY(%s)"
+EVENTS_SELECT = """
+SELECT id, event_hash FROM lineage_event
+WHERE event_hash IN (SELECT json_array_elements_text(%s::json))
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +124,7 @@ def _store(events, first_index, api_key_id) -> tuple[dict[str, int], set[int]]:
             duplicates = [
                 event.event_hash for event in unique if event.event_hash not in ids
             ]
-            cursor.execute(EVENTS_SELECT, [duplicates])
+            cursor.execute(EVENTS_SELECT, [orjson.dumps(duplicates).decode()])
             ids.update((event_hash, id) for id, event_hash in cursor.fetchall())
         if created:
             job_ids, dataset_ids, canonical_ids = entities.read_names(
