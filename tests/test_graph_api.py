@@ -287,8 +287,8 @@ def test_graph_query_count_fixed(client, reader_key, chain, django_assert_num_qu
         make_run(extra)
     headers = {"HTTP_AUTHORIZATION": f"Bearer {reader_key}"}
 
-    # API key, node id, one per level, then datasets, jobs and job edges.
-    with django_assert_num_queries(7):
+    # API key, node id, one per level, then datasets and jobs with their edges.
+    with django_assert_num_queries(6):
         response = client.get(
             "/api/v1/lineage", {"nodeId": ORDERS, "depth": 2}, **headers
         )

@@ -600,7 +600,7 @@ def test_graph_page_without_node_asks_for_one(reader, db):
 def test_graph_page_lists_nodes_as_text(reader, estate, django_assert_num_queries):
     orders = estate["orders"]
 
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = reader.get(
             "/lineage/", {"nodeId": "dataset:hive://metastore:9083:sales.orders"}
         )
