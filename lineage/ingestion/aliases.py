@@ -27,7 +27,9 @@ WITH RECURSIVE chain(id, canonical_id, depth) AS (
     SELECT id, canonical_id, 0 FROM lineage_dataset WHERE id = ANY(%s::bigint[])
     UNION ALL
     SELECT d.id, d.canonical_id, chain.depth + 1
-    FROM chain JOIN lineage_dataset d ON d.id = chain.canonical_id
+    FROM chain JOIN LATERAL (
+        SELECT id, canonical_id FROM lineage_dataset WHERE id = chain.canonical_id
+    ) d ON true
     WHERE chain.depth < %s
 )
 SELECT DISTINCT id, canonical_id FROM chain
@@ -39,7 +41,7 @@ CANONICAL_COLUMNS = "id bigint, canonical_id bigint"
 CANONICAL_UPDATE = f"""
 UPDATE lineage_dataset d SET canonical_id = t.canonical_id
 FROM {recordset(CANONICAL_COLUMNS)}
-WHERE d.id = t.id AND d.canonical_id IS NULL
+WHERE d.id = t.id AND d.id = ANY(%s::bigint[]) AND d.canonical_id IS NULL
 """
 
 MOVE_COLUMNS = "alias_id bigint, canonical_id bigint"
@@ -48,7 +50,7 @@ MOVES = recordset(MOVE_COLUMNS, alias="m")
 EDGES_MOVE = f"""
 WITH moved AS (
     DELETE FROM lineage_lineageedge e USING {MOVES}
-    WHERE e.dataset_id = m.alias_id
+    WHERE e.dataset_id = m.alias_id AND e.dataset_id = ANY(%s::bigint[])
     RETURNING e.job_id, m.canonical_id AS dataset_id, e.direction, e.seen_in_runs,
         e.declared, e.first_seen_at, e.last_seen_at
 )""" + EDGES_INSERT.format(source="moved")
@@ -57,7 +59,7 @@ RUN_DATASETS_MOVE = (
     f"""
 WITH moved AS (
     DELETE FROM lineage_rundataset rd USING {MOVES}
-    WHERE rd.dataset_id = m.alias_id
+    WHERE rd.dataset_id = m.alias_id AND rd.dataset_id = ANY(%s::bigint[])
     RETURNING rd.run_id, m.canonical_id AS dataset_id, rd.direction,
         rd.schema_version_id, rd.facets, rd.event_time
 )"""
@@ -69,8 +71,8 @@ COLUMN_EDGES_MOVE = f"""
 WITH moves AS (SELECT * FROM {MOVES}),
 moved AS (
     DELETE FROM lineage_columnlineageedge c
-    WHERE c.output_dataset_id IN (SELECT alias_id FROM moves)
-        OR c.input_dataset_id IN (SELECT alias_id FROM moves)
+    WHERE c.output_dataset_id = ANY(%s::bigint[])
+        OR c.input_dataset_id = ANY(%s::bigint[])
     RETURNING c.output_dataset_id, c.output_field, c.input_dataset_id,
         c.input_field, c.transformations, c.first_seen_at, c.last_seen_at
 ),
@@ -112,14 +114,15 @@ def resolve_aliases(
 
     if links:
         moves = sorted((alias, _resolve(alias, pointers)) for alias, _ in links)
+        aliases = [alias for alias, _ in moves]
         params = records(MOVE_COLUMNS, moves)
         execute_statements(
             cursor,
             [
-                (CANONICAL_UPDATE, records(CANONICAL_COLUMNS, links)),
-                (EDGES_MOVE, params),
-                (RUN_DATASETS_MOVE, params),
-                (COLUMN_EDGES_MOVE, params),
+                (CANONICAL_UPDATE, [*records(CANONICAL_COLUMNS, links), aliases]),
+                (EDGES_MOVE, [*params, aliases]),
+                (RUN_DATASETS_MOVE, [*params, aliases]),
+                (COLUMN_EDGES_MOVE, [*params, aliases, aliases]),
             ],
         )
     return {id: _resolve(id, pointers) for id in dataset_ids.values()}

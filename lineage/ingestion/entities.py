@@ -34,8 +34,13 @@ upserted AS (
 SELECT id, name FROM upserted
 UNION ALL
 """
+# The lookups below are LATERAL subqueries and scalar subqueries rather than
+# joins: the planner guesses 100 rows for a JSON batch and would otherwise pick a
+# sequential scan of a table that grows with history.
 NAMESPACES_SELECT = """
-SELECT n.id, n.name FROM input JOIN lineage_namespace n ON md5(n.name) = md5(input.name)
+SELECT n.id, n.name FROM input JOIN LATERAL (
+    SELECT id, name FROM lineage_namespace WHERE md5(name) = md5(input.name)
+) n ON true
 """
 
 NAMED_COLUMNS = (
@@ -44,9 +49,11 @@ NAMED_COLUMNS = (
 # Runs after the namespaces' upsert in the same round trip, so it finds them.
 JOBS_INPUT = f"""
 WITH input AS (
-    SELECT n.id AS namespace_id, t.name, t.first_seen, t.last_seen
+    SELECT
+        (SELECT n.id FROM lineage_namespace n WHERE md5(n.name) = md5(t.namespace))
+            AS namespace_id,
+        t.name, t.first_seen, t.last_seen
     FROM {recordset(NAMED_COLUMNS)}
-    JOIN lineage_namespace n ON md5(n.name) = md5(t.namespace)
 )
 """
 JOBS_UPSERT = """,
@@ -64,9 +71,10 @@ SELECT id, namespace_id, name FROM upserted
 UNION ALL
 """
 JOBS_SELECT = """
-SELECT j.id, j.namespace_id, j.name FROM input
-JOIN lineage_job j
-    ON j.namespace_id = input.namespace_id AND md5(j.name) = md5(input.name)
+SELECT j.id, j.namespace_id, j.name FROM input JOIN LATERAL (
+    SELECT id, namespace_id, name FROM lineage_job
+    WHERE namespace_id = input.namespace_id AND md5(name) = md5(input.name)
+) j ON true
 """
 
 DATASETS_UPSERT = """,
@@ -86,9 +94,10 @@ SELECT id, namespace_id, name, canonical_id FROM upserted
 UNION ALL
 """
 DATASETS_SELECT = """
-SELECT d.id, d.namespace_id, d.name, d.canonical_id FROM input
-JOIN lineage_dataset d
-    ON d.namespace_id = input.namespace_id AND md5(d.name) = md5(input.name)
+SELECT d.id, d.namespace_id, d.name, d.canonical_id FROM input JOIN LATERAL (
+    SELECT id, namespace_id, name, canonical_id FROM lineage_dataset
+    WHERE namespace_id = input.namespace_id AND md5(name) = md5(input.name)
+) d ON true
 """
 
 # A job's parent is set once: an event without a parent facet never clears it.
@@ -97,7 +106,7 @@ JOB_PARENT_COLUMNS = "id bigint, parent_id bigint"
 JOB_PARENTS_UPDATE = f"""
 UPDATE lineage_job j SET parent_id = t.parent_id
 FROM {recordset(JOB_PARENT_COLUMNS)}
-WHERE j.id = t.id AND j.parent_id IS NULL
+WHERE j.id = t.id AND j.id = ANY(%s::bigint[]) AND j.parent_id IS NULL
 """
 
 RANK = (
@@ -131,11 +140,12 @@ INSERT INTO lineage_run AS r (
     nominal_start_time, nominal_end_time, first_event_time
 )
 SELECT
-    t.run_id, t.job_id, parent.id, t.state, t.state_time, t.started_at,
+    t.run_id, t.job_id,
+    (SELECT parent.id FROM lineage_run parent WHERE parent.run_id = t.parent_run_id),
+    t.state, t.state_time, t.started_at,
     CASE WHEN {RANK.format("t.state")} = 2 THEN t.state_time END,
     t.nominal_start_time, t.nominal_end_time, t.first_event_time
 FROM {recordset(RUN_COLUMNS)}
-LEFT JOIN lineage_run parent ON parent.run_id = t.parent_run_id
 ORDER BY t.run_id
 ON CONFLICT (run_id) DO UPDATE SET
     job_id = CASE WHEN {NEWER_STATE} THEN excluded.job_id
@@ -221,7 +231,9 @@ def job_parent_statements(batch: Batch, job_ids) -> list[tuple]:
     )
     if not parents:
         return []
-    return [(JOB_PARENTS_UPDATE, records(JOB_PARENT_COLUMNS, parents))]
+    children = [child for child, _ in parents]
+    params = [*records(JOB_PARENT_COLUMNS, parents), children]
+    return [(JOB_PARENTS_UPDATE, params)]
 
 
 def run_statements(batch: Batch, job_ids) -> list[tuple]:

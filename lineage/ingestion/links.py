@@ -31,12 +31,14 @@ CURRENT_SCHEMA_UPDATE = f"""
 UPDATE lineage_dataset d
 SET current_schema_id = v.schema_version_id, current_schema_time = v.seen
 FROM (
-    SELECT DISTINCT ON (t.dataset_id) t.*, s.id AS schema_version_id
+    SELECT DISTINCT ON (t.dataset_id) t.*, (
+        SELECT s.id FROM lineage_schemaversion s
+        WHERE s.dataset_id = t.dataset_id AND s.fingerprint = t.fingerprint
+    ) AS schema_version_id
     FROM {recordset(CURRENT_SCHEMA_COLUMNS)}
-    JOIN lineage_schemaversion s USING (dataset_id, fingerprint)
     ORDER BY t.dataset_id, t.seen DESC, t.fingerprint DESC
 ) v
-WHERE d.id = v.dataset_id AND (
+WHERE d.id = v.dataset_id AND d.id = ANY(%s::bigint[]) AND (
     d.current_schema_time IS NULL
     OR (v.seen, v.fingerprint) > (
         d.current_schema_time,
@@ -82,12 +84,16 @@ RUN_DATASET_COLUMNS = (
     " fingerprint text, facets jsonb, event_time timestamptz"
 )
 RUN_DATASETS_SOURCE = f"""(
-    SELECT r.id AS run_id, t.dataset_id, t.direction, s.id AS schema_version_id,
+    SELECT
+        (SELECT r.id FROM lineage_run r WHERE r.run_id = t.run_uuid) AS run_id,
+        t.dataset_id, t.direction,
+        (
+            SELECT s.id FROM lineage_schemaversion s
+            WHERE s.dataset_id = t.schema_dataset_id
+                AND s.fingerprint = t.fingerprint
+        ) AS schema_version_id,
         t.facets, t.event_time
     FROM {recordset(RUN_DATASET_COLUMNS)}
-    JOIN lineage_run r ON r.run_id = t.run_uuid
-    LEFT JOIN lineage_schemaversion s
-        ON s.dataset_id = t.schema_dataset_id AND s.fingerprint = t.fingerprint
 ) AS source"""
 
 EDGES_INSERT = """
@@ -153,9 +159,10 @@ RUN_FACET_COLUMNS = (
     "run_uuid uuid, name text, payload jsonb, event_time timestamptz, valid boolean"
 )
 RUN_FACETS_SOURCE = f"""(
-    SELECT r.id AS owner_id, t.name, t.payload, t.event_time, t.valid
+    SELECT
+        (SELECT r.id FROM lineage_run r WHERE r.run_id = t.run_uuid) AS owner_id,
+        t.name, t.payload, t.event_time, t.valid
     FROM {recordset(RUN_FACET_COLUMNS)}
-    JOIN lineage_run r ON r.run_id = t.run_uuid
 ) AS t"""
 FACETS_UPSERT = """
 INSERT INTO {table} AS f ({owner}, name, payload, event_time, valid)
@@ -183,7 +190,13 @@ def schema_statements(batch: Batch, dataset_ids) -> list[tuple]:
     ]
     return [
         (SCHEMA_VERSIONS_UPSERT, records(SCHEMA_COLUMNS, rows)),
-        (CURRENT_SCHEMA_UPDATE, records(CURRENT_SCHEMA_COLUMNS, current)),
+        (
+            CURRENT_SCHEMA_UPDATE,
+            [
+                *records(CURRENT_SCHEMA_COLUMNS, current),
+                sorted({dataset for dataset, _, _ in current}),
+            ],
+        ),
     ]
 
 
