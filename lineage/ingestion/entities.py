@@ -3,8 +3,8 @@
 Each statement takes a whole batch as one JSON parameter. Namespaces, jobs and
 datasets go in one round trip and return the ids of every row they name,
 inserted or not. Later statements find runs by runId themselves. Rows are fed in
-key order so that concurrent batches lock them in the same order and cannot
-deadlock.
+key order, so concurrent batches lock them in the same order, and `store_events`
+retries a batch that deadlocks all the same.
 """
 
 from lineage.ingestion.batch import (
@@ -35,7 +35,7 @@ SELECT id, name FROM upserted
 UNION ALL
 """
 # The lookups below are LATERAL subqueries and scalar subqueries rather than
-# joins: the planner guesses 100 rows for a JSON batch and would otherwise pick a
+# joins, because the planner guesses 100 rows for a JSON batch and would pick a
 # sequential scan of a table that grows with history.
 NAMESPACES_SELECT = """
 SELECT n.id, n.name FROM input JOIN LATERAL (
