@@ -1,8 +1,9 @@
 """The portal under test: a dedicated database and gunicorn with production settings.
 
-`bench_database()` drops and recreates `groundskeeper_bench` from a migrated
-template (`groundskeeper_bench_template`, migrated again on every call, which
-is quick once it is up to date), so each benchmark starts from empty tables.
+`bench_database()` drops and recreates `groundskeeper_bench` (or
+$BENCH_DATABASE) from a migrated template (`groundskeeper_bench_template`,
+migrated again on every call, which is quick once it is up to date), so each
+benchmark starts from empty tables.
 `PortalServer` runs gunicorn on loopback with DEBUG off, a random SECRET_KEY
 and SECURE_HTTPS=false, and stops it on exit.
 """
@@ -25,8 +26,10 @@ logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER_URL = os.environ.get("BENCH_SERVER_URL", "postgres://postgres@127.0.0.1:5432")
-BENCH_DATABASE = "groundskeeper_bench"
-TEMPLATE_DATABASE = "groundskeeper_bench_template"
+# Set BENCH_DATABASE to run two benchmarks at once without dropping each other's
+# database.
+BENCH_DATABASE = os.environ.get("BENCH_DATABASE", "groundskeeper_bench")
+TEMPLATE_DATABASE = f"{BENCH_DATABASE}_template"
 HOST = "127.0.0.1"
 STARTUP_TIMEOUT_S = 60
 
