@@ -36,10 +36,12 @@ UNION ALL
 """
 # The lookups below are LATERAL subqueries and scalar subqueries rather than
 # joins, because the planner guesses 100 rows for a JSON batch and would pick a
-# sequential scan of a table that grows with history.
+# sequential scan of a table that grows with history. LIMIT 1 (the keys are
+# unique) keeps the planner from flattening a LATERAL subquery into that join.
 NAMESPACES_SELECT = """
 SELECT n.id, n.name FROM input JOIN LATERAL (
     SELECT id, name FROM lineage_namespace WHERE md5(name) = md5(input.name)
+    LIMIT 1
 ) n ON true
 """
 
@@ -74,6 +76,7 @@ JOBS_SELECT = """
 SELECT j.id, j.namespace_id, j.name FROM input JOIN LATERAL (
     SELECT id, namespace_id, name FROM lineage_job
     WHERE namespace_id = input.namespace_id AND md5(name) = md5(input.name)
+    LIMIT 1
 ) j ON true
 """
 
@@ -97,6 +100,7 @@ DATASETS_SELECT = """
 SELECT d.id, d.namespace_id, d.name, d.canonical_id FROM input JOIN LATERAL (
     SELECT id, namespace_id, name, canonical_id FROM lineage_dataset
     WHERE namespace_id = input.namespace_id AND md5(name) = md5(input.name)
+    LIMIT 1
 ) d ON true
 """
 
