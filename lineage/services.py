@@ -8,10 +8,12 @@ import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import connection
 
 from lineage.ingestion import derive
 from lineage.ingestion.body import Readable, read_body, split_body
 from lineage.ingestion.events import EventRejected, IngestWarning, ParsedEvent
+from lineage.ingestion.group_commit import committer
 from lineage.ingestion.parsing import parse_event
 
 logger = logging.getLogger(__name__)
@@ -151,10 +153,20 @@ def ingest_payloads(
         valid.append((outcome, event))
 
     if valid:
-        stored = derive.store_events(
-            [event for _, event in valid], api_key_id=api_key_id
-        )
+        stored = _store_events([event for _, event in valid], api_key_id=api_key_id)
         for (outcome, _), stored_event in zip(valid, stored, strict=True):
             outcome.event_id = stored_event.event_id
             outcome.duplicate = not stored_event.created
     return outcomes
+
+
+def _store_events(
+    events: list[ParsedEvent], *, api_key_id: int | None
+) -> list[derive.StoredEvent]:
+    # A caller inside a transaction (a test, a larger write) stores in it, so the
+    # events commit or roll back with the rest of its work.
+    if not settings.LINEAGE_GROUP_COMMIT or connection.in_atomic_block:
+        return derive.store_events(events, api_key_id=api_key_id)
+    return committer.store(
+        events, api_key_id=api_key_id, timeout=settings.LINEAGE_COMMIT_TIMEOUT
+    )

@@ -101,7 +101,11 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         "DATABASE_URL must point at PostgreSQL (postgres://...)."
     )
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# No health check query before each request: it costs a round trip per request,
+# and a dropped connection is replaced after the request that finds it broken.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool(
+    "DATABASE_CONN_HEALTH_CHECKS", default=False
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -203,6 +207,10 @@ CELERY_TIMEZONE = TIME_ZONE
 LINEAGE_MAX_BODY_BYTES = env.int("LINEAGE_MAX_BODY_BYTES", default=10 * 1024 * 1024)
 LINEAGE_MAX_NESTING = env.int("LINEAGE_MAX_NESTING", default=64)
 LINEAGE_MAX_BATCH_EVENTS = env.int("LINEAGE_MAX_BATCH_EVENTS", default=10_000)
+# Concurrent requests of one process share a transaction (group commit); a
+# request waits at most LINEAGE_COMMIT_TIMEOUT seconds for its group to commit.
+LINEAGE_GROUP_COMMIT = env.bool("LINEAGE_GROUP_COMMIT", default=True)
+LINEAGE_COMMIT_TIMEOUT = env.float("LINEAGE_COMMIT_TIMEOUT", default=60.0)
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
