@@ -212,6 +212,10 @@ LINEAGE_MAX_BATCH_EVENTS = env.int("LINEAGE_MAX_BATCH_EVENTS", default=10_000)
 LINEAGE_GROUP_COMMIT = env.bool("LINEAGE_GROUP_COMMIT", default=True)
 LINEAGE_COMMIT_TIMEOUT = env.float("LINEAGE_COMMIT_TIMEOUT", default=60.0)
 
+# A valid API key is looked up again after this many seconds, so a key revoked in
+# another process stops working within that time.
+API_KEY_CACHE_SECONDS = env.float("API_KEY_CACHE_SECONDS", default=2.0)
+
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,

@@ -1,6 +1,7 @@
 """`manage.py create_api_key`: a key printed once, only its hash stored."""
 
 import io
+import time
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -54,3 +55,35 @@ def test_created_key_sends_events(client, db):
     # Authenticated and allowed: the empty event fails validation, not auth.
     assert response.status_code == 400
     assert response.json()["error"]["field"] == "eventTime"
+
+
+def lineage_get(client, raw_key):
+    return client.get("/api/v1/namespaces", HTTP_AUTHORIZATION=f"Bearer {raw_key}")
+
+
+def test_revoke_takes_effect_at_once_here(client, db):
+    from core.services import api_key_create, api_key_revoke
+
+    api_key, raw_key = api_key_create(name="reader", scopes=["read"])
+    assert lineage_get(client, raw_key).status_code == 200
+
+    api_key_revoke(api_key=api_key)
+
+    assert lineage_get(client, raw_key).status_code == 401
+
+
+def test_revoke_elsewhere_expires_from_cache(client, db, settings):
+    from django.utils import timezone
+
+    from core.services import api_key_create
+
+    settings.API_KEY_CACHE_SECONDS = 0.2
+    api_key, raw_key = api_key_create(name="reader", scopes=["read"])
+    assert lineage_get(client, raw_key).status_code == 200
+
+    # Another process revokes the key: this one still holds it for the TTL.
+    ApiKey.objects.filter(pk=api_key.pk).update(revoked_at=timezone.now())
+    assert lineage_get(client, raw_key).status_code == 200
+    time.sleep(0.3)
+
+    assert lineage_get(client, raw_key).status_code == 401
