@@ -12,15 +12,22 @@ as absent, and an integer may arrive as a whole float.
 """
 
 from datetime import UTC, datetime
+from functools import cached_property
 from uuid import UUID
 
 
 class Shape:
-    """A JSON type that a facet property must have."""
+    """A JSON type that a facet property must have.
+
+    `matches(value)` says only whether the value fits, without building the
+    paths that `problem` reports, so the common valid facet is checked cheaply
+    and `problem` runs only for one that fails.
+    """
 
     def __init__(self, description: str, test):
         self.description = description
         self.test = test
+        self.matches = test
 
     def problem(self, value, path: str) -> str | None:
         if self.test(value):
@@ -70,6 +77,29 @@ class Obj(Shape):
         self.required = required or {}
         self.optional = optional or {}
 
+    @cached_property
+    def _checks(self) -> tuple[tuple, tuple]:
+        # Built on first use, since a recursive shape gains a property after
+        # construction (see _SCHEMA_FIELD).
+        return (
+            tuple((key, shape.matches) for key, shape in self.required.items()),
+            tuple((key, shape.matches) for key, shape in self.optional.items()),
+        )
+
+    def matches(self, value) -> bool:
+        if not isinstance(value, dict):
+            return False
+        required, optional = self._checks
+        for key, matches in required:
+            item = value.get(key)
+            if item is None or not matches(item):
+                return False
+        for key, matches in optional:
+            item = value.get(key)
+            if item is not None and not matches(item):
+                return False
+        return True
+
     def problem(self, value, path: str) -> str | None:
         if not isinstance(value, dict):
             return f"{path} must be an object"
@@ -91,6 +121,9 @@ class ListOf(Shape):
         self.description = "an array"
         self.item = item
 
+    def matches(self, value) -> bool:
+        return isinstance(value, list) and all(map(self.item.matches, value))
+
     def problem(self, value, path: str) -> str | None:
         if not isinstance(value, list):
             return f"{path} must be an array"
@@ -106,6 +139,9 @@ class MapOf(Shape):
     def __init__(self, value: Shape):
         self.description = "an object"
         self.value = value
+
+    def matches(self, value) -> bool:
+        return isinstance(value, dict) and all(map(self.value.matches, value.values()))
 
     def problem(self, value, path: str) -> str | None:
         if not isinstance(value, dict):
@@ -281,6 +317,6 @@ def facet_problem(kind: str, name: str, facet) -> str | None:
     if facet.get("_deleted") is True:
         return None
     shape = SHAPES[kind].get(name)
-    if shape is None:
+    if shape is None or shape.matches(facet):
         return None
     return shape.problem(facet, "")
