@@ -19,7 +19,7 @@ from uuid import UUID
 class Shape:
     """A JSON type that a facet property must have.
 
-    `matches(value)` says only whether the value fits, without building the
+    `matches(value)` returns only whether the value fits, without building the
     paths that `problem` reports, so the common valid facet is checked cheaply
     and `problem` runs only for one that fails.
     """
