@@ -71,3 +71,13 @@ def test_rejected_batch_resumes_collector(collector_enabled, client, pipeline_ke
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_json"
     assert gc.isenabled() is True
+
+
+def test_long_pause_ends_when_a_request_leaves(collector_enabled, monkeypatch):
+    monkeypatch.setattr(ingest, "MAX_COLLECTOR_PAUSE_SECONDS", 0.0)
+
+    with ingest._collector_paused():
+        with ingest._collector_paused():
+            assert gc.isenabled() is False
+        assert gc.isenabled() is True
+    assert gc.isenabled() is True
