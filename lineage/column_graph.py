@@ -6,8 +6,8 @@ colons is tried as the separators. The longest namespace wins, then the longest
 name. A `dataset:<namespace>:<name>` id stands for every field of the dataset.
 """
 
+import logging
 from dataclasses import dataclass, field
-from urllib.parse import unquote
 
 import orjson
 from django.db import connection
@@ -15,9 +15,17 @@ from django.db import connection
 from lineage import graph
 from lineage.models import ColumnLineageEdge, Dataset, Namespace, SchemaVersion
 
+logger = logging.getLogger(__name__)
+
 FIELD = "datasetField"
 # A field id has about the square of its colons as readings, so fewer are allowed.
 MAX_FIELD_ID_COLONS = 24
+# A column graph past either cap is cut and marked truncated. One dataset with
+# a few hundred fields, each derived from a few hundred others, already has
+# tens of thousands of edges, and every edge appears three times in the body
+# with its transformations: 10,000 edges keep the body to a few megabytes.
+MAX_FIELD_NODES = 2_000
+MAX_FIELD_EDGES = 10_000
 
 _COLUMN_EDGE = ColumnLineageEdge._meta.db_table
 _DATASET = Dataset._meta.db_table
@@ -58,12 +66,8 @@ def parse_field_node_id(raw_id: str) -> list[tuple[str, str, str, str]]:
 
     `kind` is FIELD or graph.DATASET (field ""). Raises graph.MalformedNodeId.
     """
-    graph.check_node_id_size(raw_id, MAX_FIELD_ID_COLONS)
-    variants = [raw_id]
-    if "%" in raw_id:
-        variants.append(unquote(raw_id))
     readings = []
-    for variant in variants:
+    for variant in graph.node_id_variants(raw_id, MAX_FIELD_ID_COLONS):
         kind, separator, rest = variant.partition(":")
         if not separator:
             continue
@@ -162,12 +166,14 @@ def walk_fields(
     *,
     depth: int,
     direction: str = graph.BOTH,
-    max_nodes: int = graph.MAX_NODES,
+    max_nodes: int = MAX_FIELD_NODES,
 ) -> tuple[list[FieldRef], bool]:
     """Walk breadth-first from `roots`, one query per level; return fields, truncated.
 
     Same rules as `graph.walk_node_refs`: `both` is the union of the two walks,
-    and past `max_nodes` the level being added is cut (lowest refs kept).
+    and past `max_nodes` the level being added is cut (lowest refs kept). A
+    level reads at most `len(walks) * max_nodes + 1` rows: past that some walk
+    found more new fields than there is room for, so the cut is certain.
     """
     directions = (
         (graph.UPSTREAM, graph.DOWNSTREAM) if direction == graph.BOTH else (direction,)
@@ -183,13 +189,14 @@ def walk_fields(
             sql = " UNION ".join(
                 _STEP_SQL[walk[0]].format(tag=tag) for tag, walk in enumerate(walks)
             )
+            sql = f"SELECT * FROM ({sql}) s ORDER BY 1, 2, 3 LIMIT %s"
             params = []
             for _, frontier, _ in walks:
                 params += [
                     [r.dataset_id for r in frontier],
                     [r.field for r in frontier],
                 ]
-            cursor.execute(sql, params)
+            cursor.execute(sql, [*params, len(walks) * max_nodes + 1])
             found_by_walk = [[] for _ in walks]
             for tag, dataset_id, field_name in cursor.fetchall():
                 found_by_walk[tag].append(FieldRef(dataset_id, field_name))
@@ -219,13 +226,19 @@ _DATASETS_SQL = f"""
     LEFT JOIN {SchemaVersion._meta.db_table} v ON v.id = d.current_schema_id
     WHERE d.id = ANY(%s)
 """
+# Edges between two fields of the graph, in a stable order so that a graph cut
+# at `max_edges` is the same on every request.
 _EDGES_SQL = f"""
     SELECT e.output_dataset_id, e.output_field, e.input_dataset_id, e.input_field,
         e.transformations::text
-    FROM {_COLUMN_EDGE} e JOIN {_FIELDS}
-        ON e.output_dataset_id = f.dataset_id
-        AND md5(e.output_field) = md5(f.field) AND e.output_field = f.field
-    ORDER BY e.input_dataset_id, e.input_field
+    FROM {_COLUMN_EDGE} e
+    JOIN unnest(%s::bigint[], %s::text[]) AS o(dataset_id, field)
+        ON e.output_dataset_id = o.dataset_id
+        AND md5(e.output_field) = md5(o.field) AND e.output_field = o.field
+    JOIN unnest(%s::bigint[], %s::text[]) AS i(dataset_id, field)
+        ON e.input_dataset_id = i.dataset_id AND e.input_field = i.field
+    ORDER BY e.input_dataset_id, e.input_field, e.output_dataset_id, e.output_field
+    LIMIT %s
 """
 
 
@@ -235,9 +248,14 @@ def column_graph(
     *,
     depth: int,
     direction: str = graph.BOTH,
-    max_nodes: int = graph.MAX_NODES,
+    max_nodes: int = MAX_FIELD_NODES,
+    max_edges: int = MAX_FIELD_EDGES,
 ) -> ColumnGraph:
-    """Walk from `roots` and load names, field types and edges: two more queries."""
+    """Walk from `roots` and load names, field types and edges: two more queries.
+
+    Past `max_edges` edges between the fields found, the rest are left out and
+    the graph is marked truncated; the query stops reading there.
+    """
     refs, truncated = walk_fields(
         roots, depth=depth, direction=direction, max_nodes=max_nodes
     )
@@ -252,14 +270,24 @@ def column_graph(
         for ref in refs:
             namespace, name, types = datasets[ref.dataset_id]
             result.nodes[ref] = FieldNode(ref, namespace, name, types.get(ref.field))
-        cursor.execute(
-            _EDGES_SQL, [[r.dataset_id for r in refs], [r.field for r in refs]]
+        field_set = [[r.dataset_id for r in refs], [r.field for r in refs]]
+        cursor.execute(_EDGES_SQL, [*field_set, *field_set, max_edges + 1])
+        rows = cursor.fetchall()
+    if len(rows) > max_edges:
+        result.truncated = True
+        del rows[max_edges:]
+    for output_id, output_field, input_id, input_field, steps in rows:
+        target = result.nodes[FieldRef(output_id, output_field)]
+        target.inputs.append((FieldRef(input_id, input_field), orjson.loads(steps)))
+    if result.truncated:
+        logger.info(
+            "Column lineage from %s cut at %s fields and %s edges (depth %s, %s)",
+            root_id,
+            len(result.nodes),
+            min(len(rows), max_edges),
+            depth,
+            direction,
         )
-        for output_id, output_field, input_id, input_field, steps in cursor:
-            source = FieldRef(input_id, input_field)
-            if source in result.nodes:
-                target = result.nodes[FieldRef(output_id, output_field)]
-                target.inputs.append((source, orjson.loads(steps)))
     return result
 
 

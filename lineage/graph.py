@@ -52,6 +52,9 @@ MAX_NODES = 5_000
 # request line below the length anyway (gunicorn at 4,094 bytes by default).
 MAX_NODE_ID_LENGTH = 8_192
 MAX_NODE_ID_COLONS = 64
+# A job's `inputs` and `outputs` in node data list at most this many datasets
+# each, by namespace and name; `inputCount` and `outputCount` give the totals.
+MAX_JOB_DATASETS = 100
 
 
 class MalformedNodeId(ValueError):
@@ -107,10 +110,13 @@ class JobNode:
     created_at: str
     updated_at: str
     latest_run: RunSummary | None = None
-    # (namespace, name) of every dataset the job reads or writes, in or out
-    # of the graph.
+    # (namespace, name) of the first MAX_JOB_DATASETS datasets the job reads
+    # or writes, in or out of the graph, by namespace and name; the counts are
+    # of all of them.
     inputs: list[tuple[str, str]] = field(default_factory=list)
     outputs: list[tuple[str, str]] = field(default_factory=list)
+    input_count: int = 0
+    output_count: int = 0
 
 
 @dataclass(slots=True)
@@ -173,6 +179,23 @@ def check_node_id_size(raw_id: str, max_colons: int = MAX_NODE_ID_COLONS) -> Non
         )
 
 
+def node_id_variants(raw_id: str, max_colons: int = MAX_NODE_ID_COLONS) -> list[str]:
+    """Return `raw_id` as sent, then percent-decoded when it contains a `%`.
+
+    Raises MalformedNodeId for an id too large or with a NUL character in
+    either form: PostgreSQL text cannot hold one, so no name contains it.
+    """
+    check_node_id_size(raw_id, max_colons)
+    variants = [raw_id]
+    if "%" in raw_id:
+        variants.append(unquote(raw_id))
+    if any("\x00" in variant for variant in variants):
+        raise MalformedNodeId(
+            "Invalid node id: it contains a NUL character, which no name can hold."
+        )
+    return variants
+
+
 def parse_node_id(raw_id: str, kinds=NODE_KINDS) -> list[tuple[str, str, str]]:
     """Return every (kind, namespace, name) reading of `raw_id`, preferred first.
 
@@ -181,10 +204,7 @@ def parse_node_id(raw_id: str, kinds=NODE_KINDS) -> list[tuple[str, str, str]]:
     name may contain a literal `%`. Raises MalformedNodeId when no reading has a
     known kind, a namespace and a name.
     """
-    check_node_id_size(raw_id)
-    variants = [raw_id]
-    if "%" in raw_id:
-        variants.append(unquote(raw_id))
+    variants = node_id_variants(raw_id)
     readings = []
     for variant in variants:
         kind, separator, rest = variant.partition(":")
@@ -439,23 +459,48 @@ def _load_datasets(cursor, graph: LineageGraph, dataset_ids: list[int]) -> None:
 
 
 # The latest run is the newest by first event; reading it through the index on
-# (job, -first_event_time) keeps the cost independent of the run history.
-# NOTE: a job's inputs and outputs are listed in full, also those outside the
-# graph, so a job with thousands of datasets makes a large response even when
-# the walk is cut at MAX_NODES.
+# (job, -first_event_time) keeps the cost independent of the run history. Edges
+# are read only towards datasets of the graph, and the `inputs` and `outputs`
+# lists stop at MAX_JOB_DATASETS, so a job with thousands of datasets costs no
+# more than the graph shows.
+_EDGES_BY_NAME = f"""
+    FROM {_EDGE} e
+    JOIN {_DATASET} d ON d.id = e.dataset_id
+    JOIN {_NAMESPACE} en ON en.id = d.namespace_id
+"""
+
+
+def _job_datasets_sql(direction: str) -> str:
+    return f"""
+        (
+            SELECT json_agg(json_build_array(x.namespace, x.name))
+            FROM (
+                SELECT en.name AS namespace, d.name {_EDGES_BY_NAME}
+                WHERE e.job_id = j.id AND e.direction = '{direction}'
+                ORDER BY en.name, d.name
+                LIMIT {MAX_JOB_DATASETS}
+            ) x
+        )::text,
+        (
+            SELECT count(*) FROM {_EDGE} e
+            WHERE e.job_id = j.id AND e.direction = '{direction}'
+        )
+    """
+
+
 _JOBS_SQL = f"""
     SELECT j.id, n.name, j.name, p.name, {_iso("j.first_seen_at")},
         {_iso("j.last_event_time")},
         (
             SELECT json_agg(
-                json_build_array(e.dataset_id, e.direction, en.name, d.name)
+                json_build_array(e.dataset_id, e.direction)
                 ORDER BY en.name, d.name, e.direction
             )
-            FROM {_EDGE} e
-            JOIN {_DATASET} d ON d.id = e.dataset_id
-            JOIN {_NAMESPACE} en ON en.id = d.namespace_id
-            WHERE e.job_id = j.id
+            {_EDGES_BY_NAME}
+            WHERE e.job_id = j.id AND e.dataset_id = ANY(%s)
         )::text,
+        {_job_datasets_sql(Direction.INPUT)},
+        {_job_datasets_sql(Direction.OUTPUT)},
         r.run_id, r.state, {_iso("r.started_at")}, {_iso("r.ended_at")},
         trunc(extract(epoch FROM r.ended_at - r.started_at) * 1000)::bigint,
         {_iso("r.nominal_start_time")}, {_iso("r.nominal_end_time")}
@@ -474,10 +519,11 @@ _JOBS_SQL = f"""
 
 
 def _load_jobs(cursor, graph: LineageGraph, job_ids: list[int]) -> None:
-    """Load jobs with their latest run and edges, in one query."""
-    cursor.execute(_JOBS_SQL, [job_ids])
+    """Load jobs with their latest run, datasets and edges, in one query."""
+    cursor.execute(_JOBS_SQL, [list(graph.datasets), job_ids])
     for row in cursor.fetchall():
-        pk, namespace, name, parent_name, created_at, updated_at, edges, *run = row
+        pk, namespace, name, parent_name, created_at, updated_at, edges, *rest = row
+        inputs, input_count, outputs, output_count, *run = rest
         job = JobNode(
             pk=pk,
             namespace=namespace,
@@ -486,14 +532,11 @@ def _load_jobs(cursor, graph: LineageGraph, job_ids: list[int]) -> None:
             created_at=created_at,
             updated_at=updated_at,
             latest_run=RunSummary(*run) if run[0] is not None else None,
+            inputs=[tuple(pair) for pair in orjson.loads(inputs or "[]")],
+            outputs=[tuple(pair) for pair in orjson.loads(outputs or "[]")],
+            input_count=input_count,
+            output_count=output_count,
         )
         graph.jobs[pk] = job
-        for dataset_id, direction, dataset_namespace, dataset_name in orjson.loads(
-            edges or "[]"
-        ):
-            if direction == Direction.OUTPUT:
-                job.outputs.append((dataset_namespace, dataset_name))
-            else:
-                job.inputs.append((dataset_namespace, dataset_name))
-            if dataset_id in graph.datasets:
-                graph.edges.append((pk, dataset_id, direction))
+        for dataset_id, direction in orjson.loads(edges or "[]"):
+            graph.edges.append((pk, dataset_id, direction))

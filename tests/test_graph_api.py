@@ -178,6 +178,8 @@ def test_job_node_data_exact(reader, chain):
                 "name": "sales.orders_report",
             }
         ],
+        "inputCount": 1,
+        "outputCount": 1,
         "latestRun": {
             "id": str(run.run_id),
             "state": "COMPLETE",

@@ -13,7 +13,9 @@ nodes are listed. `data` contains Marquez's fields the portal has facts for, plu
 Query parameters are `nodeId` (required), `depth` and `direction`. The depth is
 the number of edges walked from the root: 20 by default as in Marquez, 50 at
 most. The direction is both (the default), upstream or downstream. A graph is
-cut at 5,000 nodes, and `truncated` is then true.
+cut at 5,000 nodes, and `truncated` is then true. A job's `inputs` and `outputs`
+list its first 100 datasets by namespace and name, and `inputCount` and
+`outputCount` count all of them.
 """
 
 import orjson
@@ -137,6 +139,8 @@ def job_data(job: graph.JobNode) -> dict:
         "updatedAt": job.updated_at,
         "inputs": [{"namespace": ns, "name": name} for ns, name in job.inputs],
         "outputs": [{"namespace": ns, "name": name} for ns, name in job.outputs],
+        "inputCount": job.input_count,
+        "outputCount": job.output_count,
         "latestRun": run_summary(job.latest_run),
         "pk": job.pk,
         "url": f"/jobs/{job.pk}/",
@@ -163,6 +167,9 @@ class ColumnLineageEndpoint(APIView):
     Nodes have the type `DATASET_FIELD`; an edge goes from an input field to
     the output field derived from it. A `dataset:<ns>:<name>` id starts from
     every field of that dataset, and `root` is then the dataset's node id.
+    The graph is cut at 2,000 fields and 10,000 edges
+    (`column_graph.MAX_FIELD_NODES`, `MAX_FIELD_EDGES`), and `truncated` is
+    then true.
     """
 
     permission_classes = [scope_permission("read")]
@@ -192,7 +199,6 @@ class ColumnLineageEndpoint(APIView):
             roots,
             depth=params.validated_data["depth"],
             direction=params.validated_data["direction"],
-            max_nodes=graph.MAX_NODES,
         )
         return json_response(column_graph_body(lineage))
 
