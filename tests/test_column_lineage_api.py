@@ -2,8 +2,11 @@ import json
 
 import pytest
 
+from lineage import column_graph
+from lineage.column_graph import FieldRef
+from lineage.models import ColumnLineageEdge
 from lineage.services import ingest_payloads
-from tests.factories import make_column_edge, make_dataset
+from tests.factories import SEEN_AT, make_column_edge, make_dataset
 
 HIVE = "hive://metastore.example.com:9083"
 AMOUNT = f"datasetField:{HIVE}:sales.orders:amount"
@@ -13,6 +16,7 @@ TOTAL = f"datasetField:{HIVE}:sales.report:total"
 REPORT_ID = f"datasetField:{HIVE}:sales.report:order_id"
 SUM = {"type": "DIRECT", "subtype": "AGGREGATION", "description": "", "masking": False}
 IDENTITY = {"type": "DIRECT", "subtype": "IDENTITY", "masking": False}
+FIELD_SRC = "datasetField:brk:src:"
 
 
 @pytest.fixture
@@ -227,3 +231,80 @@ def test_field_id_with_many_colons_is_400(reader, fields):
     assert response.json()["error"]["message"].startswith(
         "Invalid node id with 31 colons: the maximum is 24."
     )
+
+
+def test_column_graph_cut_at_edge_cap(reader, db):
+    source = make_dataset("brk", "src")
+    target = make_dataset("brk", "tgt")
+    names = [f"f{index:03}" for index in range(101)]
+    ColumnLineageEdge.objects.bulk_create(
+        ColumnLineageEdge(
+            input_dataset=source,
+            input_field=input_field,
+            output_dataset=target,
+            output_field=output_field,
+            transformations=[IDENTITY],
+            first_seen_at=SEEN_AT,
+            last_seen_at=SEEN_AT,
+        )
+        for output_field in names
+        for input_field in names
+    )
+
+    body = get_columns(reader, "dataset:brk:src", depth=50).json()
+
+    assert column_graph.MAX_FIELD_EDGES == 10_000
+    assert body["truncated"] is True
+    assert len(body["graph"]) == 202
+    in_edges = [edge for node in body["graph"] for edge in node["inEdges"]]
+    assert len(in_edges) == 10_000
+    # Edges are kept by input field, then output field: 99 source fields keep
+    # their 101 edges, the next keeps one and the last none.
+    out_edges = {node["id"]: node["outEdges"] for node in body["graph"]}
+    assert len(out_edges[FIELD_SRC + "f098"]) == 101
+    assert out_edges[FIELD_SRC + "f099"] == [
+        {"origin": FIELD_SRC + "f099", "destination": "datasetField:brk:tgt:f000"}
+    ]
+    assert out_edges[FIELD_SRC + "f100"] == []
+
+
+def test_column_walk_cut_at_node_cap(db):
+    source = make_dataset("brk", "src")
+    target = make_dataset("brk", "tgt")
+    for index in range(3):
+        make_column_edge(source, "a", target, f"out{index}")
+    roots = [FieldRef(source.pk, "a")]
+
+    graph = column_graph.column_graph(
+        "dataset:brk:src", roots, depth=5, max_nodes=3, max_edges=10
+    )
+
+    assert graph.truncated is True
+    assert sorted(ref.field for ref in graph.nodes) == ["a", "out0", "out1"]
+
+
+def test_column_graph_within_caps_not_truncated(db):
+    source = make_dataset("brk", "src")
+    target = make_dataset("brk", "tgt")
+    for index in range(3):
+        make_column_edge(source, "a", target, f"out{index}")
+    roots = [FieldRef(source.pk, "a")]
+
+    graph = column_graph.column_graph(
+        "dataset:brk:src", roots, depth=5, max_nodes=4, max_edges=3
+    )
+
+    assert graph.truncated is False
+    assert sum(len(node.inputs) for node in graph.nodes.values()) == 3
+
+
+def test_decoded_nul_in_field_id_is_400(reader, fields):
+    response = get_columns(reader, "dataset:brk%00:x")
+
+    assert response.status_code == 400
+    assert response.json()["error"] == {
+        "code": "invalid",
+        "message": "Invalid node id: it contains a NUL character, which no name "
+        "can hold.",
+        "field": "nodeId",
+    }

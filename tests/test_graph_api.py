@@ -396,3 +396,37 @@ def test_node_id_too_long_is_400(reader, chain):
     assert response.json()["error"]["message"] == (
         "Invalid node id of 9011 characters: the maximum is 8192."
     )
+
+
+def test_job_datasets_listed_up_to_cap_with_counts(reader, db):
+    job = make_job("brk", "wide")
+    inputs = [make_dataset("brk", f"in{index:03}") for index in range(102)]
+    make_reads(job, *inputs)
+    make_writes(job, make_dataset("brk", "out"))
+
+    body = get_graph(reader, "job:brk:wide", depth=1, direction="upstream").json()
+
+    data = next(node for node in body["graph"] if node["id"] == "job:brk:wide")
+    assert graph.MAX_JOB_DATASETS == 100
+    assert data["data"]["inputCount"] == 102
+    assert [item["name"] for item in data["data"]["inputs"]] == [
+        f"in{index:03}" for index in range(100)
+    ]
+    assert data["data"]["outputs"] == [{"namespace": "brk", "name": "out"}]
+    assert data["data"]["outputCount"] == 1
+    # Edges still reach every dataset of the graph, listed or not.
+    assert len(data["inEdges"]) == 102
+    assert data["outEdges"] == []
+
+
+@pytest.mark.parametrize("node_id", ["job:%00:x", "dataset:brk:a%00"])
+def test_decoded_nul_in_node_id_is_400(reader, chain, node_id):
+    response = get_graph(reader, node_id)
+
+    assert response.status_code == 400
+    assert response.json()["error"] == {
+        "code": "invalid",
+        "message": "Invalid node id: it contains a NUL character, which no name "
+        "can hold.",
+        "field": "nodeId",
+    }
