@@ -73,7 +73,7 @@ def test_rejected_batch_resumes_collector(collector_enabled, client, pipeline_ke
     assert gc.isenabled() is True
 
 
-def test_long_pause_ends_when_a_request_leaves(collector_enabled, monkeypatch):
+def test_long_pause_resumes_on_next_exit(collector_enabled, monkeypatch):
     monkeypatch.setattr(ingest, "MAX_COLLECTOR_PAUSE_SECONDS", 0.0)
 
     with ingest._collector_paused():
