@@ -50,12 +50,27 @@ def _first_validation_error(detail, path: str = "") -> tuple[str | None, str, st
     return path or None, str(detail), code
 
 
+# How long a client should wait before retrying a request that timed out.
+RETRY_AFTER_SECONDS = 5
+
+
 def api_exception_handler(exc, context):
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found.")
+    if isinstance(exc, TimeoutError):
+        # Ingestion waits for its commit; the events may still be stored, and a
+        # retry of the same events is recognised as a duplicate.
+        logger.warning("Request timed out in %s: %s", context.get("view"), exc)
+        body = error_body(
+            "The request timed out before its commit was confirmed. The events may "
+            "still be stored: send them again, duplicates are recognised.",
+            code="timeout",
+        )
+        return Response(body, status=503, headers={"Retry-After": RETRY_AFTER_SECONDS})
     response = exception_handler(exc, context)
     if response is None:
-        return None
+        logger.exception("Unexpected error in %s", context.get("view"), exc_info=exc)
+        return Response(server_error_body(), status=500)
     if isinstance(exc, ApiError):
         body = error_body(str(exc.detail), code=exc.code, field=exc.field)
     elif isinstance(exc, exceptions.ValidationError):
@@ -66,3 +81,10 @@ def api_exception_handler(exc, context):
         code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
         body = error_body(str(detail), code=code)
     return Response(body, status=response.status_code, headers=dict(response.items()))
+
+
+def server_error_body() -> dict:
+    return error_body(
+        "The server failed to handle the request. It was logged; try again later.",
+        code="server_error",
+    )

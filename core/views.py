@@ -3,8 +3,12 @@ import logging
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
+from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 from kombu import Connection
+
+from core.errors import error_body, server_error_body
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +37,8 @@ def _check_broker() -> str | None:
     return None
 
 
+# Exempt from CSRF so that a POST gets 405 rather than a CSRF failure page.
+@csrf_exempt
 @require_GET
 def health(request):
     """Report whether the database and the Celery broker answer (200 or 503)."""
@@ -42,3 +48,21 @@ def health(request):
         "checks": {name: error or "ok" for name, error in checks.items()},
     }
     return JsonResponse(body, status=200 if body["status"] == "ok" else 503)
+
+
+def _wants_json(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request, exception=None):
+    """Answer 404 in the API's JSON envelope under /api/, else with the page."""
+    if _wants_json(request):
+        body = error_body(f"Nothing is at {request.path}.", code="not_found")
+        return JsonResponse(body, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if _wants_json(request):
+        return JsonResponse(server_error_body(), status=500)
+    return defaults.server_error(request)

@@ -23,7 +23,10 @@ class LineageEndpoint(APIView):
     def get_permissions(self):
         if self.request.method == "POST":
             return [CanWriteLineage()]
-        return [CanRead()]
+        if self.request.method in ("GET", "HEAD", "OPTIONS"):
+            return [CanRead()]
+        # Other methods get 405 from dispatch, not a misleading 403.
+        return []
 
     @extend_schema(parameters=[LineageQuerySerializer], responses=OpenApiTypes.OBJECT)
     def get(self, request):
