@@ -33,5 +33,5 @@ RUN SECRET_KEY=collectstatic-only DATABASE_URL=postgres:///unused \
 
 USER groundskeeper
 EXPOSE 8000
-CMD ["gunicorn", "portal.wsgi", "--bind=0.0.0.0:8000", "--workers=3", \
-     "--access-logfile=-", "--no-control-socket"]
+# Workers, threads and timeouts come from gunicorn.conf.py.
+CMD ["gunicorn", "portal.wsgi", "--bind=0.0.0.0:8000"]

@@ -156,11 +156,6 @@ def _start_children(children: Children, port: int) -> None:
             "gunicorn",
             "portal.wsgi",
             f"--bind=127.0.0.1:{port}",
-            "--workers=3",
-            "--access-logfile=-",
-            # Its default socket is one per user in ~/.gunicorn, shared by every
-            # gunicorn of the machine.
-            "--no-control-socket",
         ],
         env,
         BASE_DIR,
