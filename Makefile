@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/groundskeeper_$$$$
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install run test lint bench clean
+.PHONY: install run manage test lint bench clean
 
 install: $(STAMP) node_modules/.installed
 
@@ -28,6 +28,11 @@ node_modules/.installed: package.json package-lock.json
 
 run: install
 	$(BIN)/python -m portal.localstack
+
+# A manage.py command against the portal that `make run` serves, e.g.
+# make manage ARGS="create_api_key airflow --scope lineage:write"
+manage: install
+	$(BIN)/python -m portal.localstack manage $(ARGS)
 
 test: install
 	SECRET_KEY=test-only-not-secret SECURE_HTTPS=false WHITENOISE_USE_FINDERS=true \

@@ -10,6 +10,9 @@ Ctrl-C or SIGTERM stops the children and the embedded PostgreSQL.
 
 Run it again and it reuses var/: the demo events are stored once whatever the
 number of loads.
+
+`python -m portal.localstack manage COMMAND...` (`make manage ARGS=...`) runs a
+manage.py command against that running portal, with the same settings.
 """
 
 import os
@@ -278,5 +281,26 @@ def run() -> int:
     return 0
 
 
+def manage(arguments: list[str]) -> int:
+    """Run a manage.py command with the settings `make run` gives its children."""
+    if not os.environ.get("DATABASE_URL"):
+        data_dir = VAR_DIR / "postgres"
+        if not (data_dir / "PG_VERSION").exists():
+            say("No embedded PostgreSQL in var/postgres: run `make run` first.")
+            return 1
+        # The embedded server listens on a Unix socket in its data folder.
+        os.environ["DATABASE_URL"] = (
+            f"postgres://postgres@/{DATABASE_NAME}?host={data_dir}"
+        )
+    _configure_environment()
+
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["manage.py", *arguments])
+    return 0
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["manage"]:
+        sys.exit(manage(sys.argv[2:]))
     sys.exit(run())
