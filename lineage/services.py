@@ -136,7 +136,7 @@ def ingest_payloads(
         try:
             if isinstance(item, EventRejected):
                 raise item
-            event = parse_event(item)
+            event = _parse(item)
         except EventRejected as rejection:
             outcome.error = rejection
             logger.info(
@@ -170,3 +170,19 @@ def _store_events(
     return committer.store(
         events, api_key_id=api_key_id, timeout=settings.LINEAGE_COMMIT_TIMEOUT
     )
+
+
+def _parse(item) -> ParsedEvent:
+    """Parse one event; a parser bug rejects that event alone, never the batch."""
+    try:
+        return parse_event(item)
+    except EventRejected:
+        raise
+    except Exception as error:  # noqa: BLE001 - reported as this event's outcome
+        logger.exception("Parsing an OpenLineage event failed unexpectedly")
+        raise EventRejected(
+            f"The event could not be read ({type(error).__name__}). It was logged; "
+            "check it against the OpenLineage spec.",
+            field=None,
+            code="unreadable",
+        ) from error
