@@ -45,3 +45,18 @@ def corpus_dir():
     if not CORPUS_DIR.is_dir():
         pytest.fail(f"The OpenLineage corpus is missing: expected it at {CORPUS_DIR}.")
     return CORPUS_DIR
+
+
+def second_session():
+    """Open a psycopg connection of its own to the test database, for holding
+    locks that the code under test must wait for."""
+    import psycopg
+    from django.db import connection
+
+    database = connection.settings_dict
+    return psycopg.connect(
+        dbname=database["NAME"],
+        user=database["USER"],
+        host=database["HOST"],
+        port=database["PORT"] or 5432,
+    )

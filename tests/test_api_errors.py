@@ -2,11 +2,10 @@
 methods, timeouts and the security headers."""
 
 import orjson
-import psycopg
 import pytest
-from django.db import connection
 
 from lineage.models import Event
+from tests.conftest import second_session
 from tests.test_ingest_api import post, run_event
 
 pytestmark = pytest.mark.django_db
@@ -126,14 +125,8 @@ def test_api_schema_needs_login(client):
 def test_commit_timeout_is_503_and_retry_dedups(client, pipeline_key, settings):
     settings.LINEAGE_COMMIT_TIMEOUT = 0.5
     body = orjson.dumps(run_event(77))
-    database = connection.settings_dict
 
-    with psycopg.connect(
-        dbname=database["NAME"],
-        user=database["USER"],
-        host=database["HOST"],
-        port=database["PORT"] or 5432,
-    ) as blocker:
+    with second_session() as blocker:
         blocker.execute("LOCK TABLE lineage_event IN EXCLUSIVE MODE")
         timed_out = post(client, pipeline_key, body)
         blocker.rollback()

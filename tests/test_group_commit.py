@@ -4,13 +4,12 @@ import logging
 import threading
 from uuid import uuid4
 
-import psycopg
 import pytest
-from django.db import connection
 
 from lineage.ingestion.group_commit import GroupCommitter
 from lineage.ingestion.parsing import parse_event
 from lineage.models import Event, Run
+from tests.conftest import second_session
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -62,16 +61,10 @@ def test_waiting_submissions_commit_as_one_group(caplog):
     caplog.set_level(logging.DEBUG, logger="lineage.ingestion.group_commit")
     committer = GroupCommitter()
     events = [parse_event(start_event(f"job_{i}")) for i in range(8)]
-    settings = connection.settings_dict
 
     # A second session holds the raw log locked, so the first group blocks in
     # its INSERT while the other submissions queue up behind it.
-    with psycopg.connect(
-        dbname=settings["NAME"],
-        user=settings["USER"],
-        host=settings["HOST"],
-        port=settings["PORT"] or 5432,
-    ) as blocker:
+    with second_session() as blocker:
         blocker.execute("LOCK TABLE lineage_event IN EXCLUSIVE MODE")
         results = [None] * len(events)
         first, _ = submit_concurrently(committer, events[:1], results)
