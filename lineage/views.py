@@ -1,8 +1,12 @@
 """The portal's pages: namespaces, jobs, datasets, runs, search and the graph.
 
 Every page requires a logged-in user. Lists are paginated, and every page reads
-through `lineage.selectors`.
+through `lineage.selectors`. A numeric query parameter that is not a whole number
+in ASCII digits within its range, or a text one with a NUL character, gets a 400
+page that says which; names and node ids are used exactly as sent.
 """
+
+from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -19,8 +23,55 @@ DEFAULT_GRAPH_DEPTH = 3
 GRAPH_DIRECTIONS = ("both", "upstream", "downstream")
 
 
+# A page number past the last page shows the last page.
+MAX_PAGE = 1_000_000_000
+MAX_PK = 2**63 - 1
+
+
+class BadQuery(Exception):
+    """A query parameter a page cannot use: the page answers 400 with the message."""
+
+
+def answers_bad_query(view):
+    """Render a BadQuery raised by `view` as a 400 page."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except BadQuery as error:
+            context = {"message": str(error)}
+            return render(request, "lineage/bad_request.html", context, status=400)
+
+    return wrapper
+
+
+def _number(request, name: str, *, default: int, minimum: int, maximum: int) -> int:
+    """Read a whole number in ASCII digits; a missing or empty one is `default`."""
+    value = request.GET.get(name, "")
+    if value == "":
+        return default
+    # The length check keeps int() away from texts of thousands of digits.
+    valid = value.isascii() and value.isdigit() and len(value) <= 20
+    if not valid or not minimum <= int(value) <= maximum:
+        raise BadQuery(
+            f"Invalid {name} {value[:100]!r}: expected a whole number from "
+            f"{minimum} to {maximum}."
+        )
+    return int(value)
+
+
+def _text(request, name: str) -> str:
+    """Read a text parameter as sent: names may start or end with spaces."""
+    value = request.GET.get(name, "")
+    if "\x00" in value:
+        raise BadQuery(f"Invalid {name}: it contains a NUL character.")
+    return value
+
+
 def _page(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    number = _number(request, "page", default=1, minimum=1, maximum=MAX_PAGE)
+    return Paginator(queryset, PAGE_SIZE).get_page(number)
 
 
 def _namespace_filter(request) -> tuple[list[Namespace], Namespace | None]:
@@ -28,25 +79,27 @@ def _namespace_filter(request) -> tuple[list[Namespace], Namespace | None]:
 
     The second item is None when the parameter is missing or names no namespace.
     """
+    pk = _number(request, "namespace", default=0, minimum=1, maximum=MAX_PK)
     namespaces = list(Namespace.objects.order_by("name", "pk"))
-    value = request.GET.get("namespace", "")
-    chosen = next((ns for ns in namespaces if str(ns.pk) == value), None)
+    chosen = next((ns for ns in namespaces if ns.pk == pk), None)
     return namespaces, chosen
 
 
 @login_required
+@answers_bad_query
 def namespace_list(request):
     page = _page(request, selectors.namespace_list())
     return render(request, "lineage/namespace_list.html", {"page": page})
 
 
 @login_required
+@answers_bad_query
 def job_list(request):
     namespaces, namespace = _namespace_filter(request)
     state = request.GET.get("state", "")
     if state not in Run.State.values and state != "NONE":
         state = ""
-    name_contains = request.GET.get("q", "").strip()
+    name_contains = _text(request, "q")
     jobs = selectors.job_list(
         namespace_id=namespace.pk if namespace else None,
         state=state,
@@ -64,9 +117,10 @@ def job_list(request):
 
 
 @login_required
+@answers_bad_query
 def dataset_list(request):
     namespaces, namespace = _namespace_filter(request)
-    name_contains = request.GET.get("q", "").strip()
+    name_contains = _text(request, "q")
     datasets = selectors.dataset_list(
         namespace_id=namespace.pk if namespace else None, name_contains=name_contains
     )
@@ -80,42 +134,51 @@ def dataset_list(request):
 
 
 @login_required
+@answers_bad_query
 def dataset_detail(request, pk: int):
     dataset = selectors.dataset_detail(pk)
     return render(request, "lineage/dataset_detail.html", {"dataset": dataset})
 
 
 @login_required
+@answers_bad_query
 def job_detail(request, pk: int):
     job = selectors.job_detail(pk)
     return render(request, "lineage/job_detail.html", {"job": job})
 
 
 @login_required
+@answers_bad_query
 def run_detail(request, run_id):
     run = selectors.run_detail(run_id)
     return render(request, "lineage/run_detail.html", {"run": run})
 
 
 @login_required
+@answers_bad_query
 def search(request):
-    name_contains = request.GET.get("q", "").strip()
+    name_contains = _text(request, "q")
     jobs, datasets = selectors.search(name_contains) if name_contains else ([], [])
     context = {"q": name_contains, "jobs": jobs, "datasets": datasets}
     return render(request, "lineage/search.html", context)
 
 
 @login_required
+@answers_bad_query
 def lineage_graph(request):
     """Render the graph page: graph.js draws the graph from the lineage API.
 
     The page itself lists the same nodes as text, for screen readers and for
     browsers without JavaScript, and reports an invalid or unknown node id.
     """
-    node_id = request.GET.get("nodeId", "").strip()
-    depth = request.GET.get("depth", "")
-    depth = int(depth) if depth.isdigit() else DEFAULT_GRAPH_DEPTH
-    depth = max(1, min(depth, MAX_GRAPH_DEPTH))
+    node_id = _text(request, "nodeId")
+    depth = _number(
+        request,
+        "depth",
+        default=DEFAULT_GRAPH_DEPTH,
+        minimum=1,
+        maximum=MAX_GRAPH_DEPTH,
+    )
     direction = request.GET.get("direction", "both")
     if direction not in GRAPH_DIRECTIONS:
         direction = "both"

@@ -1,5 +1,6 @@
 """The portal's pages, read by a logged-in consumer."""
 
+import html
 import uuid
 from datetime import timedelta
 from html.parser import HTMLParser
@@ -67,6 +68,12 @@ class _TableReader(HTMLParser):
     def handle_data(self, data):
         if self._cell is not None:
             self._cell.append(data)
+
+
+def alert_text(response) -> str:
+    """The text of the page's alert paragraph, unescaped."""
+    content = response.content.decode()
+    return html.unescape(content.split('role="alert">')[1].split("</p>")[0])
 
 
 def table_rows(response) -> list[list[str]]:
@@ -580,13 +587,138 @@ def test_graph_page_passes_node_to_script(reader, estate):
     assert '<script src="/static/lineage/graph.js"></script>' in content
 
 
-def test_graph_page_ignores_bad_depth_and_direction(reader, estate):
+def test_graph_page_ignores_bad_direction(reader, estate):
     response = reader.get(
-        "/lineage/",
-        {"nodeId": "job:spark:ingest_orders", "depth": "-4", "direction": "x"},
+        "/lineage/", {"nodeId": "job:spark:ingest_orders", "direction": "x"}
     )
 
     assert 'data-depth="3" data-direction="both"' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "message"),
+    [
+        (
+            "/lineage/",
+            {"nodeId": "job:spark:ingest_orders", "depth": "\u00b2"},
+            "Invalid depth '²': expected a whole number from 1 to 20.",
+        ),
+        (
+            "/lineage/",
+            {"nodeId": "job:spark:ingest_orders", "depth": "-4"},
+            "Invalid depth '-4': expected a whole number from 1 to 20.",
+        ),
+        (
+            "/lineage/",
+            {"nodeId": "job:spark:ingest_orders", "depth": "21"},
+            "Invalid depth '21': expected a whole number from 1 to 20.",
+        ),
+        (
+            "/lineage/",
+            {"nodeId": "job:spark:ingest_orders", "depth": "0"},
+            "Invalid depth '0': expected a whole number from 1 to 20.",
+        ),
+        (
+            "/jobs/",
+            {"page": "\u0663"},
+            "Invalid page '٣': expected a whole number from 1 to 1000000000.",
+        ),
+        (
+            "/datasets/",
+            {"page": "9" * 5000},
+            f"Invalid page {'9' * 100!r}: expected a whole number from 1 to "
+            "1000000000.",
+        ),
+        (
+            "/datasets/",
+            {"namespace": "x1"},
+            "Invalid namespace 'x1': expected a whole number from 1 to "
+            "9223372036854775807.",
+        ),
+        (
+            "/",
+            {"page": "0"},
+            "Invalid page '0': expected a whole number from 1 to 1000000000.",
+        ),
+    ],
+)
+def test_bad_number_in_query_is_400(reader, estate, path, params, message):
+    response = reader.get(path, params)
+
+    assert response.status_code == 400
+    assert alert_text(response) == message
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/lineage/", {"nodeId": "job:a\x00:x"}),
+        ("/search/", {"q": "\x00"}),
+        ("/jobs/", {"q": "\x00"}),
+        ("/datasets/", {"q": "\x00"}),
+    ],
+)
+def test_nul_in_query_is_400(reader, estate, path, params):
+    response = reader.get(path, params)
+
+    assert response.status_code == 400
+
+
+def test_graph_page_decoded_nul_in_node_id_is_400(reader, estate):
+    response = reader.get("/lineage/", {"nodeId": "job:a%00:x"})
+
+    assert response.status_code == 400
+    assert (
+        "Invalid node id: it contains a NUL character, which no name can hold."
+        in response.content.decode()
+    )
+
+
+@pytest.mark.parametrize("name", [" sp ", "\u2028ds\u2029"])
+def test_graph_link_reaches_name_with_outer_whitespace(reader, db, name):
+    dataset = make_dataset("brk", name)
+    make_writes(make_job("brk", "writer"), dataset)
+
+    detail = reader.get(f"/datasets/{dataset.pk}/").content.decode()
+    link = detail.split('class="btn btn-primary" href="')[1].split('"')[0]
+    response = reader.get(link.replace("&amp;", "&"))
+
+    assert response.status_code == 200
+    listing = response.content.decode().split("<div data-graph-list>")[1]
+    assert f"/datasets/{dataset.pk}/" in listing
+    assert "/jobs/" in listing
+
+
+@pytest.mark.parametrize("name", [" sp ", "\u2028ds\u2029"])
+def test_dataset_search_keeps_outer_whitespace(reader, db, name):
+    exact = make_dataset("brk", name)
+    plain = make_dataset("brk", name.strip())
+
+    content = reader.get("/datasets/", {"q": name}).content.decode()
+
+    assert f"/datasets/{exact.pk}/" in content
+    assert f"/datasets/{plain.pk}/" not in content
+
+
+def test_dataset_page_caps_schema_and_facet(reader, db):
+    fields = [{"name": f"f{index:04}", "type": "int"} for index in range(501)]
+    dataset = make_dataset("brk", "wide", fields=fields)
+    DatasetFacet.objects.create(
+        dataset=dataset,
+        name="columnLineage",
+        payload={"fields": {"x" * 30_000: {}}},
+        event_time=SEEN_AT,
+    )
+
+    content = reader.get(f"/datasets/{dataset.pk}/").content.decode()
+
+    assert "<code>f0499</code>" in content
+    assert "<code>f0500</code>" not in content
+    assert "1 more fields not shown. The API returns the whole schema." in content
+    assert "x" * 20_000 not in content
+    assert (
+        "10032 more characters not shown. The API returns the whole facet." in content
+    )
 
 
 def test_graph_page_without_node_asks_for_one(reader, db):

@@ -10,6 +10,11 @@ from lineage.models import Job
 
 register = template.Library()
 
+# Pages show at most this much of one facet and of one schema: a single
+# columnLineage facet can be megabytes. The API returns them whole.
+MAX_FACET_CHARS = 20_000
+MAX_SCHEMA_ROWS = 500
+
 _STATE_BADGE_CLASSES = {
     "COMPLETE": "text-bg-success",
     "FAIL": "text-bg-danger",
@@ -55,6 +60,13 @@ def pretty_json(value) -> str:
 
 
 @register.filter
+def facet_preview(value) -> dict:
+    """Indent a facet, cut at MAX_FACET_CHARS: `text`, and `more` characters left."""
+    text = pretty_json(value)
+    return {"text": text[:MAX_FACET_CHARS], "more": max(0, len(text) - MAX_FACET_CHARS)}
+
+
+@register.filter
 def node_id(obj) -> str:
     """Build the lineage graph id of a Job or Dataset: `job:<ns>:<name>`."""
     if isinstance(obj, Job):
@@ -66,7 +78,8 @@ def node_id(obj) -> str:
 def schema_rows(fields) -> list[dict]:
     """Flatten SchemaDatasetFacet fields into rows with a nesting `depth`.
 
-    Entries that are not objects are skipped: facets are stored as sent.
+    Entries that are not objects are skipped: facets are stored as sent. Stops
+    after MAX_SCHEMA_ROWS rows; `field_count` counts them all.
     """
     rows: list[dict] = []
     _append_rows(rows, fields, depth=0)
@@ -77,6 +90,8 @@ def _append_rows(rows: list[dict], fields, depth: int) -> None:
     if not isinstance(fields, list):
         return
     for field in fields:
+        if len(rows) >= MAX_SCHEMA_ROWS:
+            return
         if not isinstance(field, dict):
             continue
         rows.append(
@@ -91,5 +106,19 @@ def _append_rows(rows: list[dict], fields, depth: int) -> None:
 
 
 @register.filter
+def schema_table(fields) -> dict:
+    """The `rows` of `schema_rows`, and how many fields are `more` than shown."""
+    rows = schema_rows(fields)
+    return {"rows": rows, "more": field_count(fields) - len(rows)}
+
+
+@register.filter
 def field_count(fields) -> int:
-    return len(schema_rows(fields))
+    """Count the fields `schema_rows` would list without its cap."""
+    if not isinstance(fields, list):
+        return 0
+    return sum(
+        1 + field_count(field.get("fields"))
+        for field in fields
+        if isinstance(field, dict)
+    )
