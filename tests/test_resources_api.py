@@ -4,12 +4,15 @@ from urllib.parse import quote
 
 import pytest
 
+from core.errors import ApiError
+from lineage.api.resources import resolve_path
 from lineage.models import DatasetFacet, SchemaVersion
 from lineage.services import ingest_payloads
 from tests.factories import (
     SEEN_AT,
     make_dataset,
     make_job,
+    make_namespace,
     make_reads,
     make_run,
     make_writes,
@@ -575,3 +578,50 @@ def test_case_09_colon_names_in_paths(reader, corpus_dir):
             "name": "hive.analytics.test_01:copy",
         }
     ]
+
+
+@pytest.mark.parametrize("name", [" sp ", "\u2028ds\u2029"])
+def test_name_filters_keep_outer_whitespace(reader, db, name):
+    exact = make_dataset("brk", name)
+    make_dataset("brk", name.strip())
+    job = make_job("brk", name)
+    make_job("brk", name.strip())
+
+    datasets = reader.get("/api/v1/datasets", {"namespace": "brk", "name": name})
+    jobs = reader.get("/api/v1/jobs", {"namespace": "brk", "name": name})
+
+    assert [item["pk"] for item in datasets.json()["results"]] == [exact.pk]
+    assert [item["pk"] for item in jobs.json()["results"]] == [job.pk]
+
+
+def test_empty_name_filter_is_not_applied(reader, db):
+    make_dataset("brk", "a")
+    make_dataset("brk", "b")
+
+    response = reader.get("/api/v1/datasets", {"name": ""})
+
+    assert [item["name"] for item in response.json()["results"]] == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/namespaces/brk%00x", "/api/v1/namespaces/brk/jobs/%00"]
+)
+def test_nul_in_resource_path_is_400(reader, db, path):
+    make_namespace("brk")
+
+    response = reader.get(path)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] == "path"
+
+
+@pytest.mark.parametrize("rest", ["brk\x00x", "brk/jobs/\x00"])
+def test_resolve_path_rejects_nul(db, rest):
+    make_namespace("brk")
+
+    with pytest.raises(ApiError) as raised:
+        resolve_path(rest)
+
+    assert raised.value.status_code == 400
+    assert raised.value.field == "path"
+    assert str(raised.value.detail) == "Invalid path: it contains a NUL character."

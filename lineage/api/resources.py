@@ -124,6 +124,9 @@ def resolve_path(rest: str) -> tuple[Reading, int]:
             f"Invalid path of {len(rest)} characters after namespaces/: the maximum "
             f"is {graph.MAX_NODE_ID_LENGTH}."
         )
+    if "\x00" in rest:
+        # PostgreSQL text cannot hold NUL, so no namespace or name contains one.
+        raise ApiError("Invalid path: it contains a NUL character.", field="path")
     readings = path_readings(rest)
     jobs = [r for r in readings if r.kind in (JOB, JOB_RUNS)]
     datasets = [r for r in readings if r.kind == DATASET]
@@ -179,16 +182,26 @@ def filtered(filterset_class, request, queryset):
     return filterset.qs
 
 
+class NameFilter(django_filters.CharFilter):
+    """A name as sent: forms strip spaces by default, but names may hold them.
+
+    An empty value still means the filter is not applied.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, strip=False, **kwargs)
+
+
 class NamespaceFilter(django_filters.FilterSet):
-    nameContains = django_filters.CharFilter(field_name="name", lookup_expr="icontains")
+    nameContains = NameFilter(field_name="name", lookup_expr="icontains")
 
 
 class JobFilter(django_filters.FilterSet):
     """`namespace` and `name` match exactly; `state` is the latest run's state."""
 
-    namespace = django_filters.CharFilter(method="filter_namespace")
-    name = django_filters.CharFilter(method="filter_name")
-    nameContains = django_filters.CharFilter(field_name="name", lookup_expr="icontains")
+    namespace = NameFilter(method="filter_namespace")
+    name = NameFilter(method="filter_name")
+    nameContains = NameFilter(field_name="name", lookup_expr="icontains")
     state = django_filters.ChoiceFilter(
         field_name="latest_run_state",
         choices=[*Run.State.choices, ("NONE", "No run yet")],
@@ -208,9 +221,9 @@ class JobFilter(django_filters.FilterSet):
 
 
 class DatasetFilter(django_filters.FilterSet):
-    namespace = django_filters.CharFilter(method="filter_namespace")
-    name = django_filters.CharFilter(method="filter_name")
-    nameContains = django_filters.CharFilter(field_name="name", lookup_expr="icontains")
+    namespace = NameFilter(method="filter_namespace")
+    name = NameFilter(method="filter_name")
+    nameContains = NameFilter(field_name="name", lookup_expr="icontains")
 
     def filter_namespace(self, queryset, name, value):
         return queryset.filter(namespace__name=value)
