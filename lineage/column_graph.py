@@ -106,14 +106,17 @@ _FIELDS_OF_SQL = f"""
     ) f ON c.field = '' OR f.field = c.field
     WHERE f.field IS NOT NULL
     ORDER BY c.ordinal, f.field
+    LIMIT %s
 """
 
 
 def resolve_field_roots(raw_id: str) -> tuple[str, list[FieldRef]] | None:
     """Return the root's canonical node id and its fields, or None if not found.
 
-    A dataset without known fields has an empty list. Costs three queries: the
-    datasets that the readings name, their fields, the chosen one's names.
+    A dataset without known fields has an empty list, and one with more than
+    MAX_FIELD_NODES lists one more than that, so that the walk reports the cut.
+    Costs three queries: the datasets that the readings name, their fields, the
+    chosen one's names.
     Raises graph.MalformedNodeId.
     """
     readings = parse_field_node_id(raw_id)
@@ -124,7 +127,11 @@ def resolve_field_roots(raw_id: str) -> tuple[str, list[FieldRef]] | None:
     with connection.cursor() as cursor:
         cursor.execute(
             _FIELDS_OF_SQL,
-            [[pk for pk, _ in candidates], [r[3] for _, r in candidates]],
+            [
+                [pk for pk, _ in candidates],
+                [r[3] for _, r in candidates],
+                MAX_FIELD_NODES + 1,
+            ],
         )
         rows = cursor.fetchall()
     if rows:

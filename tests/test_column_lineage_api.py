@@ -308,3 +308,14 @@ def test_decoded_nul_in_field_id_is_400(reader, fields):
         "can hold.",
         "field": "nodeId",
     }
+
+
+def test_dataset_with_more_fields_than_cap_is_truncated(reader, db):
+    fields = [{"name": f"f{index:04}"} for index in range(2_001)]
+    make_dataset("brk", "wide", fields=fields)
+
+    body = get_columns(reader, "dataset:brk:wide", depth=1).json()
+
+    assert body["truncated"] is True
+    assert len(body["graph"]) == column_graph.MAX_FIELD_NODES
+    assert body["graph"][-1]["id"] == "datasetField:brk:wide:f1999"
