@@ -785,3 +785,15 @@ def test_search_query_count_is_flat(reader, estate, django_assert_num_queries):
         response = reader.get("/search/", {"q": "orders"})
 
     assert response.content.decode().count('<a href="/datasets/') == 24
+
+
+def test_job_page_lists_first_inputs_with_count(reader, db):
+    job = make_job("brk", "wide")
+    make_reads(job, *[make_dataset("brk", f"in{index:03}") for index in range(102)])
+
+    content = reader.get(f"/jobs/{job.pk}/").content.decode()
+
+    inputs = content.split('id="inputs-heading"')[1].split("</section>")[0]
+    assert ">in099<" in inputs
+    assert ">in100<" not in inputs
+    assert "2 more not shown." in inputs

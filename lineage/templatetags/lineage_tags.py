@@ -14,6 +14,8 @@ register = template.Library()
 # columnLineage facet can be megabytes. The API returns them whole.
 MAX_FACET_CHARS = 20_000
 MAX_SCHEMA_ROWS = 500
+# Lists of related jobs and datasets on a detail page stop at this many.
+MAX_LIST_ROWS = 100
 
 _STATE_BADGE_CLASSES = {
     "COMPLETE": "text-bg-success",
@@ -57,6 +59,17 @@ def state_badge_class(state: str) -> str:
 def pretty_json(value) -> str:
     """Indent a facet for a <pre>. The template escapes the result like any text."""
     return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
+
+
+@register.filter
+def first_rows(items: list) -> list:
+    return items[:MAX_LIST_ROWS]
+
+
+@register.filter
+def rows_left(items: list) -> int:
+    """How many of `items` `first_rows` leaves out."""
+    return max(0, len(items) - MAX_LIST_ROWS)
 
 
 @register.filter
