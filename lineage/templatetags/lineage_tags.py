@@ -68,7 +68,7 @@ def first_rows(items: list) -> list:
 
 @register.filter
 def rows_left(items: list) -> int:
-    """How many of `items` `first_rows` leaves out."""
+    """Count the `items` that `first_rows` leaves out."""
     return max(0, len(items) - MAX_LIST_ROWS)
 
 
@@ -120,7 +120,7 @@ def _append_rows(rows: list[dict], fields, depth: int) -> None:
 
 @register.filter
 def schema_table(fields) -> dict:
-    """The `rows` of `schema_rows`, and how many fields are `more` than shown."""
+    """Return the `rows` of `schema_rows` and how many fields are `more`."""
     rows = schema_rows(fields)
     return {"rows": rows, "more": field_count(fields) - len(rows)}
 
