@@ -9,6 +9,10 @@ chosen by `eventTime`.
 Names of namespaces, jobs, datasets and fields are kept exactly as sent and can
 be of any length, so their unique constraints index an MD5 of the name: a
 B-tree entry on the raw text fails past about 2.7 kB.
+
+Foreign keys whose column leads a unique constraint or a composite index have
+`db_index=False`: that index serves their lookups, and one more index would
+cost every insert on the ingestion path.
 """
 
 from django.db import models
@@ -44,7 +48,7 @@ class Event(models.Model):
 
     # SHA-256 of the event with its keys sorted: the same event sent twice is
     # stored once.
-    event_hash = models.CharField(max_length=64, unique=True)
+    event_hash = models.CharField(max_length=64)
     event_type = models.CharField(max_length=16, choices=Type.choices)
     run_state = models.CharField(max_length=16, blank=True, default="")
     event_time = models.DateTimeField()
@@ -59,6 +63,13 @@ class Event(models.Model):
     )
 
     class Meta:
+        constraints = [
+            # A plain unique constraint: unique=True on a CharField adds a second,
+            # never used LIKE index that every insert pays for.
+            models.UniqueConstraint(
+                fields=["event_hash"], name="lineage_event_hash_uniq"
+            )
+        ]
         indexes = [
             # Serves "all events of one run", for the run page and replays.
             models.Index(fields=["run_id"], name="lineage_event_run_idx"),
@@ -83,7 +94,7 @@ class Namespace(models.Model):
 
 class Job(models.Model):
     namespace = models.ForeignKey(
-        Namespace, on_delete=models.PROTECT, related_name="jobs"
+        Namespace, on_delete=models.PROTECT, related_name="jobs", db_index=False
     )
     name = models.TextField()
     # From the ParentRunFacet: an Airflow task's DAG, a Spark action's application.
@@ -108,7 +119,7 @@ class Job(models.Model):
 
 class Dataset(models.Model):
     namespace = models.ForeignKey(
-        Namespace, on_delete=models.PROTECT, related_name="datasets"
+        Namespace, on_delete=models.PROTECT, related_name="datasets", db_index=False
     )
     name = models.TextField()
     # Set when a SymlinksDatasetFacet names another identifier for this dataset
@@ -143,7 +154,10 @@ class SchemaVersion(models.Model):
     """A distinct SchemaDatasetFacet of a dataset, nested fields included."""
 
     dataset = models.ForeignKey(
-        Dataset, on_delete=models.CASCADE, related_name="schema_versions"
+        Dataset,
+        on_delete=models.CASCADE,
+        related_name="schema_versions",
+        db_index=False,
     )
     # SHA-256 of the fields with sorted keys: the same schema is stored once.
     fingerprint = models.CharField(max_length=64)
@@ -174,7 +188,12 @@ class Run(models.Model):
     # A run only named as another run's parent has no job of its own until its
     # own events arrive.
     job = models.ForeignKey(
-        Job, null=True, blank=True, on_delete=models.PROTECT, related_name="runs"
+        Job,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="runs",
+        db_index=False,
     )
     parent = models.ForeignKey(
         "self",
@@ -215,8 +234,12 @@ class Direction(models.TextChoices):
 class RunDataset(models.Model):
     """A dataset read or written by a run. Each output is a version of the dataset."""
 
-    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="datasets")
-    dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="runs")
+    run = models.ForeignKey(
+        Run, on_delete=models.CASCADE, related_name="datasets", db_index=False
+    )
+    dataset = models.ForeignKey(
+        Dataset, on_delete=models.PROTECT, related_name="runs", db_index=False
+    )
     direction = models.CharField(max_length=6, choices=Direction.choices)
     schema_version = models.ForeignKey(
         SchemaVersion,
@@ -251,8 +274,12 @@ class LineageEdge(models.Model):
     graph's size does not grow with history.
     """
 
-    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="edges")
-    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="edges")
+    job = models.ForeignKey(
+        Job, on_delete=models.CASCADE, related_name="edges", db_index=False
+    )
+    dataset = models.ForeignKey(
+        Dataset, on_delete=models.CASCADE, related_name="edges", db_index=False
+    )
     direction = models.CharField(max_length=6, choices=Direction.choices)
     # Seen in a run's events, declared by a JobEvent (design-time lineage), or both.
     seen_in_runs = models.BooleanField(default=False)
@@ -278,11 +305,11 @@ class ColumnLineageEdge(models.Model):
     """An output field derived from an input field (ColumnLineageDatasetFacet)."""
 
     output_dataset = models.ForeignKey(
-        Dataset, on_delete=models.CASCADE, related_name="column_inputs"
+        Dataset, on_delete=models.CASCADE, related_name="column_inputs", db_index=False
     )
     output_field = models.TextField()
     input_dataset = models.ForeignKey(
-        Dataset, on_delete=models.CASCADE, related_name="column_outputs"
+        Dataset, on_delete=models.CASCADE, related_name="column_outputs", db_index=False
     )
     input_field = models.TextField()
     # The transformations of the latest facet: [{"type", "subtype", ...}].
@@ -319,7 +346,9 @@ class FacetBase(models.Model):
 
 
 class JobFacet(FacetBase):
-    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="facets")
+    job = models.ForeignKey(
+        Job, on_delete=models.CASCADE, related_name="facets", db_index=False
+    )
 
     class Meta:
         constraints = [
@@ -328,7 +357,9 @@ class JobFacet(FacetBase):
 
 
 class RunFacet(FacetBase):
-    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="facets")
+    run = models.ForeignKey(
+        Run, on_delete=models.CASCADE, related_name="facets", db_index=False
+    )
 
     class Meta:
         constraints = [
@@ -338,7 +369,7 @@ class RunFacet(FacetBase):
 
 class DatasetFacet(FacetBase):
     dataset = models.ForeignKey(
-        Dataset, on_delete=models.CASCADE, related_name="facets"
+        Dataset, on_delete=models.CASCADE, related_name="facets", db_index=False
     )
 
     class Meta:
