@@ -825,3 +825,62 @@ def test_mutated_corpus_events_never_crash(corpus_dir):
             parse_event(event)
         except EventRejected:
             pass
+
+
+@pytest.mark.parametrize(
+    "where, name, deleted",
+    [
+        ("output", "columnLineage", {"_deleted": True}),
+        ("output", "schema", {"_deleted": True, "fields": "abc"}),
+        ("output", "schema", {"_deleted": True, "fields": [{"type": "x"}]}),
+        ("output", "symlinks", {"_deleted": True, "identifiers": [1]}),
+        ("run", "parent", {"_deleted": True}),
+        ("run", "nominalTime", {"_deleted": True, "nominalStartTime": "garbage"}),
+        ("run", "nominalTime", {"_deleted": True, "nominalStartTime": 5}),
+    ],
+)
+def test_deleted_facet_stored_not_interpreted(
+    client, pipeline_key, where, name, deleted
+):
+    event = run_event()
+    if where == "run":
+        event["run"]["facets"][name] = deleted
+    else:
+        event["outputs"][0]["facets"] = {name: deleted}
+
+    response = post(client, pipeline_key, event)
+
+    assert response.status_code == 201
+    parsed = parse_event(event)
+    assert parsed.parent is None
+    assert parsed.nominal_start_time is None
+    assert parsed.outputs[0].schema_fields is None
+    assert parsed.outputs[0].symlinks == ()
+    assert parsed.outputs[0].column_lineage is None
+
+
+def test_batch_keeps_good_event_beside_deleted_facet(client, pipeline_key):
+    good = run_event()
+    odd = run_event(run={"runId": "01934f5e-0000-7000-8000-000000000102"})
+    odd["outputs"][0]["facets"] = {"columnLineage": {"_deleted": True}}
+
+    response = client.post(
+        "/api/v1/lineage/batch",
+        data=orjson.dumps([good, odd]),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {pipeline_key}",
+    )
+
+    assert response.status_code == 200
+    assert [result["status"] for result in response.json()["results"]] == [201, 201]
+    assert Event.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    "text", ["2024-05-01t10:00:00z", "2024-05-01t10:00:00Z", "2024-05-01T10:00:00z"]
+)
+def test_lowercase_rfc3339_time_accepted(text):
+    event = parse_event(run_event(eventTime=text))
+
+    assert event.event_time == datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
+    assert event.warnings == []

@@ -165,6 +165,10 @@ def parse_date_time(text: str) -> tuple[datetime, bool] | None:
     """
     if len(text) < 11 or text[10] not in "Tt ":
         return None
+    # RFC 3339 allows lowercase "t" and "z", which fromisoformat does not read.
+    text = text[:10] + "T" + text[11:]
+    if text.endswith("z"):
+        text = text[:-1] + "Z"
     try:
         value = datetime.fromisoformat(text)
     except ValueError:

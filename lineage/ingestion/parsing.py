@@ -178,10 +178,9 @@ def _read_run(event: ParsedEvent, run, warnings: list[IngestWarning]) -> None:
     facets, invalid = _read_facets(run, "facets", "run", "run.facets", warnings)
     event.run_facets = facets
     event.invalid_run_facets = invalid
-    if "parent" in facets and "parent" not in invalid:
-        event.parent = _interpret_parent(facets["parent"], warnings)
-    if "nominalTime" in facets and "nominalTime" not in invalid:
-        nominal = facets["nominalTime"]
+    if parent := _interpretable(facets, invalid, "parent"):
+        event.parent = _interpret_parent(parent, warnings)
+    if nominal := _interpretable(facets, invalid, "nominalTime"):
         event.nominal_start_time = _facet_time(
             nominal, "nominalStartTime", "run.facets.nominalTime", warnings
         )
@@ -275,16 +274,29 @@ def _read_dataset(dataset, path: str, warnings: list[IngestWarning]) -> ParsedDa
         facets=facets,
         invalid_facets=invalid,
     )
-    if "schema" in facets and "schema" not in invalid:
-        parsed.schema_fields = _interpret_schema(facets["schema"].get("fields") or [])
-    if "symlinks" in facets and "symlinks" not in invalid:
+    if schema := _interpretable(facets, invalid, "schema"):
+        parsed.schema_fields = _interpret_schema(schema.get("fields") or [])
+    if symlinks := _interpretable(facets, invalid, "symlinks"):
         parsed.symlinks = tuple(
             DatasetIdentifier(item["namespace"], item["name"], item["type"])
-            for item in facets["symlinks"].get("identifiers") or []
+            for item in symlinks.get("identifiers") or []
         )
-    if "columnLineage" in facets and "columnLineage" not in invalid:
-        parsed.column_lineage = _interpret_column_lineage(facets["columnLineage"])
+    if column_lineage := _interpretable(facets, invalid, "columnLineage"):
+        parsed.column_lineage = _interpret_column_lineage(column_lineage)
     return parsed
+
+
+def _interpretable(facets: dict, invalid: frozenset[str], name: str) -> dict | None:
+    """Return the facet `name` if it is there to be interpreted.
+
+    A facet that broke its schema is not, nor one marked `_deleted: true`: that
+    marker only says the facet is gone, and skips the shape check. It is still
+    stored, as the facet's latest value.
+    """
+    facet = facets.get(name)
+    if facet is None or name in invalid or facet.get("_deleted") is True:
+        return None
+    return facet
 
 
 def _read_facets(
