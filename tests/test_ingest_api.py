@@ -460,3 +460,18 @@ def test_concurrent_duplicates_store_once(live_server, transactional_db, pipelin
 
     assert sorted(statuses) == [200, 200, 200, 201]
     assert Event.objects.count() == 1
+
+
+def test_gzip_cut_before_any_output_is_invalid(client, pipeline_key):
+    import gzip
+
+    truncated = gzip.compress(orjson.dumps(run_event()))[:5]
+
+    response = post(client, pipeline_key, truncated, HTTP_CONTENT_ENCODING="gzip")
+
+    assert response.status_code == 400
+    assert response.json()["error"] == {
+        "code": "invalid_gzip",
+        "message": "The gzip body is truncated.",
+        "field": None,
+    }
