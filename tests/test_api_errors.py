@@ -139,3 +139,15 @@ def test_commit_timeout_is_503_and_retry_dedups(client, pipeline_key, settings):
     assert timed_out.json()["error"]["code"] == "timeout"
     assert retried.status_code in (200, 201)
     assert Event.objects.count() == 1
+
+
+@pytest.mark.parametrize("suffix", ["jobs", "jobs/daily/runs"])
+def test_namespace_lists_reject_bad_limit(client, reader_key, suffix):
+    from tests.factories import make_job
+
+    make_job("etl", "daily")
+
+    response = read(client, reader_key, f"/api/v1/namespaces/etl/{suffix}?limit=0")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] == "limit"

@@ -26,11 +26,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import ApiError
+from core.pagination import BoundedLimitOffsetPagination
 from core.permissions import scope_permission
 from lineage import graph, selectors
 from lineage.api import serializers
@@ -168,7 +168,7 @@ def _not_found(reading: Reading) -> ApiError:
 
 
 def paginated(view, request, queryset, serializer_class) -> Response:
-    paginator = LimitOffsetPagination()
+    paginator = BoundedLimitOffsetPagination()
     page = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(serializer_class(page, many=True).data)
 
