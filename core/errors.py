@@ -1,6 +1,6 @@
 """One JSON error envelope for the whole API.
 
-Every error answer has the shape
+Every error response has the shape
 `{"error": {"code": ..., "message": ..., "field": ...}}`: `code` is stable for
 machines, `message` is a sentence for people and `field` names the offending
 input (a dotted path such as `run.runId`) or is null.

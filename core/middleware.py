@@ -19,7 +19,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def reject_nul_characters(get_response):
-    """Answer 400 to a path or query string with a NUL character.
+    """Reject a path or query string that contains a NUL character with 400.
 
     No name, id or filter can contain one (PostgreSQL text cannot), and letting
     one through ends in a database error instead of a clear answer.

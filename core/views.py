@@ -41,7 +41,7 @@ def _check_broker() -> str | None:
 @csrf_exempt
 @require_GET
 def health(request):
-    """Report whether the database and the Celery broker answer (200 or 503)."""
+    """Check that the database and the Celery broker respond (200, else 503)."""
     checks = {"database": _check_database(), "broker": _check_broker()}
     body = {
         "status": "ok" if not any(checks.values()) else "unavailable",
@@ -55,7 +55,7 @@ def _wants_json(request) -> bool:
 
 
 def page_not_found(request, exception=None):
-    """Answer 404 in the API's JSON envelope under /api/, else with the page."""
+    """Return 404 in the API's JSON envelope under /api/, else as the 404 page."""
     if _wants_json(request):
         body = error_body(f"Nothing is at {request.path}.", code="not_found")
         return JsonResponse(body, status=404)

@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 # A group stops growing at this many events, so one commit stays short.
 MAX_GROUP_EVENTS = 2000
 # The committer closes its database connection after this long without work,
-# so an idle process holds no connection.
+# so an idle process keeps no connection open.
 IDLE_SECONDS = 1.0
 
 
