@@ -4,7 +4,7 @@ Storing one event costs nearly as many round trips and statement plans as
 storing hundreds, so a process that serves many single-event requests at once
 hands their events to one committer thread. The thread takes everything that
 is waiting, stores it with one `store_events` call per API key, and wakes each
-request with its own results. A request still answers only after its events are
+request with its own results. A request still gets its response only after its events are
 committed, so nothing is acknowledged that could be lost.
 """
 
