@@ -4,8 +4,8 @@ Storing one event costs nearly as many round trips and statement plans as
 storing hundreds, so a process that serves many single-event requests at once
 hands their events to one committer thread. The thread takes everything that
 is waiting, stores it with one `store_events` call per API key, and wakes each
-request with its own results. A request still gets its response only after its events are
-committed, so nothing is acknowledged that could be lost.
+request with its own results. A request still gets its response only after its
+events are committed, so nothing is acknowledged that could be lost.
 """
 
 import logging
