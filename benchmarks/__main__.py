@@ -26,7 +26,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--workers", type=int, default=2, help="gunicorn worker processes"
     )
     parser.add_argument(
-        "--threads", type=int, default=4, help="threads per gunicorn worker"
+        "--threads",
+        type=int,
+        default=24,
+        help="threads per gunicorn worker (24, as gunicorn.conf.py)",
     )
     parser.add_argument("--seed", type=int, default=7, help="seed of the generators")
     parser.add_argument(
@@ -41,7 +44,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--warmup", type=float, default=5, help="seconds sent before measuring"
     )
     group.add_argument(
-        "--connections", type=int, default=8, help="client keep-alive connections"
+        "--connections",
+        type=int,
+        default=48,
+        help="client keep-alive connections: concurrent producers",
     )
     group.add_argument(
         "--batch-size", type=int, default=500, help="events per batch request"
