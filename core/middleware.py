@@ -22,7 +22,7 @@ def reject_nul_characters(get_response):
     """Reject a path or query string that contains a NUL character with 400.
 
     No name, id or filter can contain one (PostgreSQL text cannot), and letting
-    one through ends in a database error instead of a clear answer.
+    one through ends in a database error instead of a clear 400.
     """
 
     def middleware(request):

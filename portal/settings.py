@@ -26,7 +26,7 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
-# Cookies, redirects and HSTS assume HTTPS unless told otherwise: the local demo
+# Cookies, redirects and HSTS assume HTTPS unless configured otherwise: the local demo
 # and the tests serve plain HTTP on loopback and set SECURE_HTTPS=false.
 SECURE_HTTPS = env.bool("SECURE_HTTPS", default=not DEBUG)
 SECURE_SSL_REDIRECT = SECURE_HTTPS
@@ -208,7 +208,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 
 # OpenLineage ingestion limits. A body over LINEAGE_MAX_BODY_BYTES (after gzip
-# decoding) is answered with 413 without being held in memory whole.
+# decoding) gets 413 without being held in memory whole.
 LINEAGE_MAX_BODY_BYTES = env.int("LINEAGE_MAX_BODY_BYTES", default=10 * 1024 * 1024)
 LINEAGE_MAX_NESTING = env.int("LINEAGE_MAX_NESTING", default=64)
 LINEAGE_MAX_BATCH_EVENTS = env.int("LINEAGE_MAX_BATCH_EVENTS", default=10_000)

@@ -81,7 +81,7 @@ def test_revoke_elsewhere_expires_from_cache(client, db, settings):
     api_key, raw_key = api_key_create(name="reader", scopes=["read"])
     assert lineage_get(client, raw_key).status_code == 200
 
-    # Another process revokes the key: this one still holds it for the TTL.
+    # Another process revokes the key: this one keeps it cached for the TTL.
     ApiKey.objects.filter(pk=api_key.pk).update(revoked_at=timezone.now())
     assert lineage_get(client, raw_key).status_code == 200
     time.sleep(0.3)

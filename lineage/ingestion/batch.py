@@ -86,9 +86,9 @@ def execute_statements(cursor, statements: list[tuple[str, list]]) -> list[list]
     """Run statements in order in one round trip and return each one's rows.
 
     The statements go through psycopg's pipeline mode as prepared statements on
-    the connection of Django's `cursor`, inside its transaction: each one is
-    planned once per connection instead of once per batch, which is most of the
-    cost of storing a single event.
+    the connection of Django's `cursor`, inside its transaction. Each one is
+    planned once per connection instead of once per batch, and planning was
+    most of the cost of storing a single event.
     """
     if not statements:
         return []

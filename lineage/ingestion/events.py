@@ -106,7 +106,7 @@ class EventRejected(Exception):
 
     `field` is the dotted path of the offending input ("run.runId",
     "inputs[2].name") or None for the body as a whole; `status` is the HTTP status
-    to answer with (400, or 413 for a body over the size limit).
+    to respond with (400, or 413 for a body over the size limit).
     """
 
     def __init__(

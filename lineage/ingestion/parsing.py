@@ -289,9 +289,9 @@ def _read_dataset(dataset, path: str, warnings: list[IngestWarning]) -> ParsedDa
 def _interpretable(facets: dict, invalid: frozenset[str], name: str) -> dict | None:
     """Return the facet `name` if it is there to be interpreted.
 
-    A facet that broke its schema is not, nor one marked `_deleted: true`: that
-    marker only says the facet is gone, and skips the shape check. It is still
-    stored, as the facet's latest value.
+    A facet that broke its schema is not, nor one marked `_deleted: true`. That
+    marker means the facet was removed, so it skips the shape check and is
+    stored only as the facet's latest value.
     """
     facet = facets.get(name)
     if facet is None or name in invalid or facet.get("_deleted") is True:
