@@ -7,6 +7,7 @@ from core import views as core_views
 
 urlpatterns = [
     path("health", core_views.health, name="health"),
+    # TODO: failed logins are not throttled yet.
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
