@@ -249,7 +249,7 @@ class RunDataset(models.Model):
         related_name="+",
     )
     # inputFacets or outputFacets of the latest event that named this dataset.
-    facets = models.JSONField(default=dict, blank=True)
+    facets = JSONTextField(default=dict, blank=True)
     event_time = models.DateTimeField()
 
     class Meta:
@@ -313,7 +313,7 @@ class ColumnLineageEdge(models.Model):
     )
     input_field = models.TextField()
     # The transformations of the latest facet: [{"type", "subtype", ...}].
-    transformations = models.JSONField(default=list, blank=True)
+    transformations = JSONTextField(default=list, blank=True)
     first_seen_at = models.DateTimeField()
     last_seen_at = models.DateTimeField()
 
@@ -336,7 +336,9 @@ class FacetBase(models.Model):
     """The latest value (by eventTime) of one named facet, kept as it came."""
 
     name = models.TextField()
-    payload = models.JSONField(null=True)
+    # `json`, as the raw log: every event rewrites its facets' latest values,
+    # and converting each to `jsonb` cost more than the rest of the upsert.
+    payload = JSONTextField(null=True)
     event_time = models.DateTimeField()
     # False when the facet broke its schema: kept raw and not interpreted.
     valid = models.BooleanField(default=True)

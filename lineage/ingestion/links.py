@@ -81,7 +81,7 @@ ORDER BY run_id, dataset_id, direction
 # canonical dataset the row is recorded on when the name is an alias.
 RUN_DATASET_COLUMNS = (
     "run_uuid uuid, dataset_id bigint, direction text, schema_dataset_id bigint,"
-    " fingerprint text, facets jsonb, event_time timestamptz"
+    " fingerprint text, facets json, event_time timestamptz"
 )
 RUN_DATASETS_SOURCE = f"""(
     SELECT
@@ -150,15 +150,15 @@ WHERE excluded.first_seen_at < c.first_seen_at OR {COLUMN_EDGE_NEWER}
 """
 COLUMN_EDGE_COLUMNS = (
     "output_dataset_id bigint, output_field text, input_dataset_id bigint,"
-    " input_field text, transformations jsonb, first_seen_at timestamptz,"
+    " input_field text, transformations json, first_seen_at timestamptz,"
     " last_seen_at timestamptz"
 )
 
 FACET_COLUMNS = (
-    "owner_id bigint, name text, payload jsonb, event_time timestamptz, valid boolean"
+    "owner_id bigint, name text, payload json, event_time timestamptz, valid boolean"
 )
 RUN_FACET_COLUMNS = (
-    "run_uuid uuid, name text, payload jsonb, event_time timestamptz, valid boolean"
+    "run_uuid uuid, name text, payload json, event_time timestamptz, valid boolean"
 )
 RUN_FACETS_SOURCE = f"""(
     SELECT
