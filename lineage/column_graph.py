@@ -99,8 +99,8 @@ _FIELDS_OF_SQL = f"""
         SELECT s.field ->> 'name'
         FROM {_DATASET} d
         JOIN {SchemaVersion._meta.db_table} v ON v.id = d.current_schema_id
-        CROSS JOIN jsonb_array_elements(
-            CASE WHEN jsonb_typeof(v.fields) = 'array' THEN v.fields ELSE '[]' END
+        CROSS JOIN json_array_elements(
+            CASE WHEN json_typeof(v.fields) = 'array' THEN v.fields ELSE '[]' END
         ) AS s(field)
         WHERE d.id = c.dataset_id
     ) f ON c.field = '' OR f.field = c.field

@@ -161,7 +161,7 @@ class SchemaVersion(models.Model):
     )
     # SHA-256 of the fields with sorted keys: the same schema is stored once.
     fingerprint = models.CharField(max_length=64)
-    fields = models.JSONField()
+    fields = JSONTextField()
     first_seen_at = models.DateTimeField()
     last_seen_at = models.DateTimeField()
 

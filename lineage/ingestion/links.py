@@ -9,7 +9,7 @@ not depend on the order events arrive in, or on how they were batched.
 from lineage.ingestion.batch import Batch, records, recordset
 
 SCHEMA_COLUMNS = (
-    "dataset_id bigint, fingerprint text, fields jsonb, first_seen timestamptz,"
+    "dataset_id bigint, fingerprint text, fields json, first_seen timestamptz,"
     " last_seen timestamptz"
 )
 SCHEMA_VERSIONS_UPSERT = f"""
