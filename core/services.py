@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.models import ApiKey
+from core.selectors import forget_api_key
 
 logger = logging.getLogger(__name__)
 
@@ -38,8 +39,6 @@ def api_key_create(*, name: str, scopes: list[str]) -> tuple[ApiKey, str]:
 
 def api_key_revoke(*, api_key: ApiKey) -> None:
     """Revoke a key: at once in this process, within API_KEY_CACHE_SECONDS in others."""
-    from core.authentication import forget_api_key
-
     api_key.revoked_at = timezone.now()
     api_key.save(update_fields=["revoked_at"])
     forget_api_key(api_key.key_hash)
