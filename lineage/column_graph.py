@@ -23,7 +23,7 @@ MAX_FIELD_ID_COLONS = 24
 # A column graph past either cap is cut and marked truncated. One dataset with
 # a few hundred fields, each derived from a few hundred others, already has
 # tens of thousands of edges, and every edge appears three times in the body
-# with its transformations: 10,000 edges keep the body to a few megabytes.
+# with its transformations. 10,000 edges keep the body to a few megabytes.
 MAX_FIELD_NODES = 2_000
 MAX_FIELD_EDGES = 10_000
 

@@ -111,8 +111,8 @@ class JobNode:
     updated_at: str
     latest_run: RunSummary | None = None
     # (namespace, name) of the first MAX_JOB_DATASETS datasets the job reads
-    # or writes, in or out of the graph, by namespace and name; the counts are
-    # of all of them.
+    # or writes, in or out of the graph, sorted by namespace and name. The
+    # counts include all of them.
     inputs: list[tuple[str, str]] = field(default_factory=list)
     outputs: list[tuple[str, str]] = field(default_factory=list)
     input_count: int = 0

@@ -3,7 +3,7 @@
 Every page requires a logged-in user. Lists are paginated, and every page reads
 through `lineage.selectors`. A numeric query parameter that is not a whole number
 in ASCII digits within its range, or a text one with a NUL character, gets a 400
-page that says which; names and node ids are used exactly as sent.
+page that names it. Names and node ids are used exactly as sent.
 """
 
 from functools import wraps
@@ -29,7 +29,7 @@ MAX_PK = 2**63 - 1
 
 
 class BadQuery(Exception):
-    """A query parameter a page cannot use: the page answers 400 with the message."""
+    """A query parameter a page cannot use, shown on a 400 page with its message."""
 
 
 def answers_bad_query(view):

@@ -664,7 +664,7 @@ def test_nul_in_query_is_400(reader, estate, path, params):
     assert response.status_code == 400
 
 
-def test_graph_page_decoded_nul_in_node_id_is_400(reader, estate):
+def test_graph_page_decoded_nul_rejected(reader, estate):
     response = reader.get("/lineage/", {"nodeId": "job:a%00:x"})
 
     assert response.status_code == 400

@@ -116,7 +116,7 @@ class RunDetailSerializer(RunSerializer):
         return {facet.name: facet.payload for facet in run.facet_list}
 
     def get_events(self, run) -> list[dict]:
-        """The stored events of the run by eventTime, without their payloads."""
+        """Return the run's stored events by eventTime, without their payloads."""
         return [
             {
                 "pk": event.pk,

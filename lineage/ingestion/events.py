@@ -1,4 +1,4 @@
-"""What parsing hands to derivation: an event that passed validation.
+"""The contract between parsing and derivation: events that passed validation.
 
 Everything here is already checked: names are non-empty strings, times are aware
 datetimes in UTC, run ids are UUIDs. The interpreted facet values (`parent`,

@@ -97,7 +97,7 @@ RUN_DATASETS_SOURCE = f"""(
 ) AS source"""
 
 # TODO: edges are never removed, so a job that stops reading or writing a
-# dataset keeps the edge; ageing out edges by last_seen_at is not built yet.
+# dataset keeps the edge. Ageing out edges by last_seen_at is not built yet.
 EDGES_INSERT = """
 INSERT INTO lineage_lineageedge AS e (
     job_id, dataset_id, direction, seen_in_runs, declared, first_seen_at,
