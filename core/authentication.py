@@ -22,6 +22,12 @@ class ApiKeyUser:
     def __str__(self):
         return self.username
 
+    def has_perm(self, perm, obj=None) -> bool:
+        return False
+
+    def get_all_permissions(self, obj=None) -> set:
+        return set()
+
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     """Authenticate `Authorization: Bearer <api key>`, as OpenLineage clients send."""
@@ -39,6 +45,10 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         api_key = api_key_find(hash_api_key(raw_key))
         if api_key is None:
             raise exceptions.AuthenticationFailed("The API key is invalid or revoked.")
+        if api_key.user_id is not None:
+            if not api_key.user.is_active:
+                raise exceptions.AuthenticationFailed("The API key's user is inactive.")
+            return api_key.user, api_key
         return ApiKeyUser(api_key), api_key
 
     def authenticate_header(self, request):

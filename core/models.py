@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 
@@ -6,13 +7,24 @@ class ApiKey(models.Model):
 
     Only the SHA-256 of the key is stored: the key itself is printed once when it
     is created. Keys are long random strings, so a fast hash is enough.
+
+    A key made for a user acts as that user, with that user's permissions on
+    catalog objects; a key for no user (a pipeline's) has its scopes only.
     """
 
     class Scope(models.TextChoices):
         LINEAGE_WRITE = "lineage:write", "Send OpenLineage events"
         READ = "read", "Read the catalog and lineage"
+        CATALOG_WRITE = "catalog:write", "Change the catalog as the key's user"
 
     name = models.CharField(max_length=200)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="api_keys",
+    )
     scopes = models.JSONField(default=list)
     prefix = models.CharField(
         max_length=12, help_text="Start of the key, to recognise it."

@@ -24,7 +24,11 @@ def api_key_find(key_hash: str) -> ApiKey | None:
     cached = _valid_keys.get(key_hash)
     if cached is not None and cached[1] > now:
         return cached[0]
-    api_key = ApiKey.objects.filter(key_hash=key_hash, revoked_at__isnull=True).first()
+    api_key = (
+        ApiKey.objects.select_related("user")
+        .filter(key_hash=key_hash, revoked_at__isnull=True)
+        .first()
+    )
     with _valid_keys_lock:
         if api_key is None:
             _valid_keys.pop(key_hash, None)

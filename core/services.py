@@ -18,17 +18,24 @@ def hash_api_key(raw_key: str) -> str:
 
 
 @transaction.atomic
-def api_key_create(*, name: str, scopes: list[str]) -> tuple[ApiKey, str]:
-    """Create an API key and return it with the raw key, which is never stored."""
+def api_key_create(*, name: str, scopes: list[str], user=None) -> tuple[ApiKey, str]:
+    """Create an API key and return it with the raw key, which is never stored.
+
+    A key with `user` acts as that user; `catalog:write` needs one, because
+    catalog changes are allowed per person.
+    """
     unknown = sorted(set(scopes) - set(ApiKey.Scope.values))
     if unknown:
         raise ValueError(
             f"Unknown scope {', '.join(unknown)}: use one of "
             f"{', '.join(ApiKey.Scope.values)}."
         )
+    if ApiKey.Scope.CATALOG_WRITE in scopes and user is None:
+        raise ValueError("The catalog:write scope needs a user for the key to act as.")
     raw_key = KEY_PREFIX + secrets.token_urlsafe(32)
     api_key = ApiKey.objects.create(
         name=name,
+        user=user,
         scopes=sorted(set(scopes)),
         prefix=raw_key[:10],
         key_hash=hash_api_key(raw_key),

@@ -15,6 +15,7 @@ from lineage.ingestion.body import Readable, read_body, split_body
 from lineage.ingestion.events import EventRejected, IngestWarning, ParsedEvent
 from lineage.ingestion.group_commit import committer
 from lineage.ingestion.parsing import parse_event
+from lineage.signals import events_stored
 
 logger = logging.getLogger(__name__)
 
@@ -157,6 +158,9 @@ def ingest_payloads(
         for (outcome, _), stored_event in zip(valid, stored, strict=True):
             outcome.event_id = stored_event.event_id
             outcome.duplicate = not stored_event.created
+        new_events = [event for (outcome, event) in valid if not outcome.duplicate]
+        if new_events:
+            events_stored.send(sender=ingest_payloads, events=new_events)
     return outcomes
 
 

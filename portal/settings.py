@@ -182,6 +182,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# Mail for notifications: printed to the log unless EMAIL_URL names a server
+# (smtp://user:password@host:587, see django-environ).
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="groundskeeper@localhost")
+
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
 # The local demo runs without Redis on kombu's filesystem transport; its folders
 # come from the environment so web, worker and beat share one queue.

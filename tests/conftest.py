@@ -1,9 +1,19 @@
-"""Shared fixtures: the personas who use the portal, API keys and the corpus."""
+"""Shared fixtures: the personas who use the portal, API keys and the corpus.
+
+The personas:
+- admin: a superuser, who may change everything;
+- owner: a data owner, in the "Data owners" group that may register products;
+- steward: looks after products that others own, named as their steward;
+- consumer: signed in with no role and no special rights;
+- auditor: may see every product (model-wide view permission) and change none;
+- outsider: not signed in at all (an anonymous client).
+"""
 
 from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 
 from core.services import api_key_create
 
@@ -25,6 +35,39 @@ def consumer(db):
     return get_user_model().objects.create_user(
         "consumer", "consumer@example.com", "consumer-password-1"
     )
+
+
+@pytest.fixture
+def owner(db):
+    user = get_user_model().objects.create_user(
+        "owner", "owner@example.com", "owner-password-1"
+    )
+    group, _ = Group.objects.get_or_create(name="Data owners")
+    group.permissions.add(Permission.objects.get(codename="add_dataproduct"))
+    user.groups.add(group)
+    return user
+
+
+@pytest.fixture
+def steward(db):
+    return get_user_model().objects.create_user(
+        "steward", "steward@example.com", "steward-password-1"
+    )
+
+
+@pytest.fixture
+def auditor(db):
+    user = get_user_model().objects.create_user(
+        "auditor", "auditor@example.com", "auditor-password-1"
+    )
+    user.user_permissions.add(Permission.objects.get(codename="view_dataproduct"))
+    return user
+
+
+@pytest.fixture
+def outsider(client):
+    """A client that has not signed in."""
+    return client
 
 
 @pytest.fixture

@@ -1,3 +1,4 @@
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from core.models import ApiKey
@@ -18,12 +19,24 @@ class Command(BaseCommand):
             dest="scopes",
             required=True,
             choices=ApiKey.Scope.values,
-            help="A scope to grant: lineage:write or read. Repeat the option for both.",
+            help=(
+                "A scope to grant: lineage:write, read or catalog:write. Repeat "
+                "the option for more than one."
+            ),
+        )
+        parser.add_argument(
+            "--user",
+            help="The username the key acts as (needed for catalog:write).",
         )
 
-    def handle(self, *args, name, scopes, **options):
+    def handle(self, *args, name, scopes, user=None, **options):
+        account = None
+        if user:
+            account = get_user_model().objects.filter(username=user).first()
+            if account is None:
+                raise CommandError(f"There is no user named {user!r}.")
         try:
-            api_key, raw_key = api_key_create(name=name, scopes=scopes)
+            api_key, raw_key = api_key_create(name=name, scopes=scopes, user=account)
         except ValueError as error:
             raise CommandError(str(error)) from error
         self.stderr.write(
