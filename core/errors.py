@@ -8,6 +8,7 @@ input (a dotted path such as `run.runId`) or is null.
 
 import logging
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -57,6 +58,10 @@ RETRY_AFTER_SECONDS = 5
 def api_exception_handler(exc, context):
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found.")
+    if isinstance(exc, DjangoValidationError):
+        # Services check rules that span rows with Django's ValidationError.
+        detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        exc = exceptions.ValidationError(detail=detail)
     if isinstance(exc, TimeoutError):
         # Ingestion waits for its commit; the events may still be stored, and a
         # retry of the same events is recognised as a duplicate.

@@ -1,0 +1,36 @@
+"""Who may call the catalog API, and on which objects.
+
+Reading needs a signed-in session or an API key with the `read` or
+`catalog:write` scope; what is read is limited by `products_visible_to` in each
+view's queryset. Writing needs a signed-in session (DRF checks its CSRF token)
+or a key with `catalog:write`, which always acts for a user. The object rule is
+`catalog.permissions.can_manage_product` on the product an object belongs to,
+which each view names with `product_of(obj)`.
+"""
+
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+from catalog.permissions import can_manage_product
+from core.models import ApiKey
+
+READ_SCOPES = {ApiKey.Scope.READ, ApiKey.Scope.CATALOG_WRITE}
+
+
+class CatalogAccess(BasePermission):
+    message = "You may not change this."
+
+    def has_permission(self, request, view) -> bool:
+        if not (request.user and request.user.is_authenticated):
+            return False
+        api_key = request.auth if isinstance(request.auth, ApiKey) else None
+        if request.method in SAFE_METHODS:
+            return api_key is None or bool(READ_SCOPES & set(api_key.scopes))
+        if api_key is not None and not api_key.has_scope(ApiKey.Scope.CATALOG_WRITE):
+            self.message = "This API key lacks the catalog:write scope."
+            return False
+        return True
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        if request.method in SAFE_METHODS:
+            return True
+        return can_manage_product(request.user, view.product_of(obj))
