@@ -87,3 +87,26 @@ def test_revoke_elsewhere_expires_from_cache(client, db, settings):
     time.sleep(0.3)
 
     assert lineage_get(client, raw_key).status_code == 401
+
+
+def test_catalog_write_key_acts_as_its_user(owner):
+    stdout, stderr = create_key(
+        "owner-laptop", "--scope", "catalog:write", "--user", "owner"
+    )
+
+    api_key = ApiKey.objects.get()
+    assert api_key.user == owner
+    assert "catalog:write" in stderr
+
+
+def test_catalog_write_key_needs_a_user(db):
+    with pytest.raises(CommandError) as error:
+        create_key("orphan", "--scope", "catalog:write")
+    assert str(error.value) == (
+        "The catalog:write scope needs a user for the key to act as."
+    )
+
+    with pytest.raises(CommandError) as error:
+        create_key("ghost", "--scope", "read", "--user", "nobody")
+    assert str(error.value) == "There is no user named 'nobody'."
+    assert ApiKey.objects.count() == 0

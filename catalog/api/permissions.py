@@ -1,9 +1,9 @@
 """Who may call the catalog API, and on which objects.
 
 Reading needs a signed-in session or an API key with the `read` or
-`catalog:write` scope; what is read is limited by `products_visible_to` in each
-view's queryset. Writing needs a signed-in session (DRF checks its CSRF token)
-or a key with `catalog:write`, which always acts for a user. The object rule is
+`catalog:write` scope. Each view's queryset limits what is read through
+`products_visible_to`. Writing needs a signed-in session (DRF checks its CSRF
+token) or a key with `catalog:write`, which always acts for a user. The object rule is
 `catalog.permissions.can_manage_product` on the product an object belongs to,
 which each view names with `product_of(obj)`.
 """
