@@ -203,8 +203,8 @@ def _wait_for_health(children: Children, url: str) -> None:
     )
 
 
-def _load_demo(url: str, api_key: str) -> None:
-    from django.core.management import CommandError, call_command, get_commands
+def _load_demo(url: str, api_key: str, password: str) -> None:
+    from django.core.management import CommandError, call_command
     from django.db import connections
 
     say("Loading the demo estate through the running portal.")
@@ -212,6 +212,14 @@ def _load_demo(url: str, api_key: str) -> None:
         call_command("load_demo_estate", url=url, api_key=api_key)
     except CommandError as error:
         say(f"Loading the demo estate failed: {error}")
+    _ingest_corpus()
+    say("Loading the demo catalog.")
+    call_command("load_demo_catalog", password=password)
+    connections.close_all()
+
+
+def _ingest_corpus() -> None:
+    from django.core.management import CommandError, call_command, get_commands
 
     if not CORPUS_EVENTS_DIR.is_dir():
         return
@@ -224,7 +232,6 @@ def _load_demo(url: str, api_key: str) -> None:
     except CommandError as error:
         # Some corpus files are invalid on purpose, and the rest is stored anyway.
         say(f"The corpus was ingested with errors: {error}")
-    connections.close_all()
 
 
 def _print_banner(url: str, password: str, api_key: str) -> None:
@@ -232,6 +239,8 @@ def _print_banner(url: str, password: str, api_key: str) -> None:
         "",
         f"Groundskeeper is running at {url}",
         f"  Log in as admin, password {password} (reset on every `make run`).",
+        "  Demo users with the same password: olivia (data owner), sam (steward),",
+        "  casey (consumer) and alex (auditor).",
         f"  API key (lineage:write, read): {api_key}",
         f"  API docs: {url}api/docs/",
         "  Press Ctrl-C to stop.",
@@ -260,7 +269,7 @@ def run() -> int:
         password, api_key = _prepare_database()
         _start_children(children, port)
         _wait_for_health(children, url)
-        _load_demo(url, api_key)
+        _load_demo(url, api_key, password)
         _print_banner(url, password, api_key)
         children.wait()
     except KeyboardInterrupt:
