@@ -138,7 +138,8 @@ def erase_lineage() -> None:
     """Empty the raw log and every derived table, inside the test's transaction.
 
     TRUNCATE is a statement, not a row DELETE, so the append-only trigger on
-    lineage_event does not fire; only tests do this.
+    lineage_event does not fire; only tests do this. CASCADE empties the
+    catalog rows that refer to lineage too.
     """
     tables = [
         model._meta.db_table
@@ -160,5 +161,5 @@ def erase_lineage() -> None:
     with connection.cursor() as cursor:
         # Foreign keys are checked at commit; TRUNCATE needs those checks done.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute(f"TRUNCATE {', '.join(tables)}")
+        cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")

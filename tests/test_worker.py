@@ -127,9 +127,10 @@ def store_demo_events() -> None:
 
 
 def erase_derived_tables() -> None:
-    """Keep the raw event log and empty what is derived from it."""
+    """Keep the raw event log and empty what is derived from it (and the
+    catalog rows that refer to it)."""
     with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {', '.join(DERIVED_TABLES)}")
+        cursor.execute(f"TRUNCATE {', '.join(DERIVED_TABLES)} CASCADE")
 
 
 @pytest.mark.parametrize("broker", ["redis", "filesystem"])

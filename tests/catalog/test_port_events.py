@@ -65,3 +65,21 @@ def test_events_queue_a_check_only_when_they_touch_a_port(
 
     assert untouched == []
     assert len(touched) == 1
+
+
+def test_rebuild_keeps_the_dataset_a_port_names(owner):
+    from lineage.ingestion.rebuild import rebuild_lineage
+    from lineage.models import Dataset
+    from tests.lineage_tables import snapshot_lineage
+
+    ingest_payloads([run_event("START", outputs=[ORDERS])])
+    dataset = canonical_dataset("s3://lake", "orders")
+    port = output_port_add(product=make_product("Orders", owner=owner), dataset=dataset)
+    before = snapshot_lineage()
+
+    rebuild_lineage()
+
+    port.refresh_from_db()
+    assert port.dataset_id == dataset.pk
+    assert Dataset.objects.get(pk=dataset.pk).first_seen_at == dataset.first_seen_at
+    assert snapshot_lineage() == before
