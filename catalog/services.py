@@ -159,8 +159,9 @@ def output_port_add(
     if existing is not None:
         if existing.product_id == product.pk:
             return existing
+        # The other product is not named: the caller may not be allowed to see it.
         raise ValidationError(
-            {"dataset": f"This dataset is already published by {existing.product}."}
+            {"dataset": "This dataset is already published by another data product."}
         )
     port = OutputPort.objects.create(
         product=product, dataset=dataset, description=description

@@ -72,7 +72,7 @@ def test_a_dataset_is_published_by_one_product(owner):
         output_port_add(product=copy, dataset=dataset)
 
     assert error.value.message_dict == {
-        "dataset": ["This dataset is already published by Orders."]
+        "dataset": ["This dataset is already published by another data product."]
     }
     assert output_port_add(product=orders, dataset=dataset).product == orders
 
