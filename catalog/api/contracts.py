@@ -8,8 +8,9 @@ Routes, under `/api/v1/catalog/`:
   Versions are immutable, so there is no PUT, PATCH or DELETE.
 - `products/<slug>/ports/<port_id>/violations`: GET lists the port's open
   contract violations, newest first.
-- `contract-check`: POST a dataset's namespace and name and a proposed schema;
-  the answer says whether it is compatible with the port's current contract.
+- `contract-check`: POST a dataset's namespace and name and a proposed schema.
+  The response states whether it is compatible with the port's current
+  contract.
 
 A product that the caller may not see is answered with 404, as if it did not
 exist.
@@ -247,11 +248,12 @@ class ContractCheckView(APIView):
     """`POST /api/v1/catalog/contract-check`: `{"namespace", "name", "schema"}`,
     where `schema` is an OpenLineage SchemaDatasetFacet or a list of fields.
 
-    Answers 200 with `compatible` and the breaking changes against the current
-    contract of the port that publishes the dataset (or the dataset an alias
-    names); 400 for a malformed schema; 404 when no port the caller may see
-    publishes the dataset. A port without a contract is compatible with any
-    schema.
+    Responses:
+    - 200 with `compatible` and the breaking changes against the current
+      contract of the port that publishes the dataset, or the dataset that an
+      alias names. A port without a contract is compatible with any schema.
+    - 400 for a malformed schema, naming the invalid field.
+    - 404 when no port that the caller may see publishes the dataset.
     """
 
     permission_classes = [CatalogRead]

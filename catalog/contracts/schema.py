@@ -2,7 +2,7 @@
 
 A schema is a list of fields in the shape of OpenLineage's SchemaDatasetFacet
 plus nullability: `[{"name", "type", "nullable", "description", "fields"}]`,
-where `fields` holds the nested fields of a struct. Nothing here touches the
+where `fields` contains the nested fields of a struct. Nothing here touches the
 database.
 
 Field types are compared after lower-casing, collapsing whitespace and mapping
@@ -130,6 +130,11 @@ class BreakingChange:
             text += f" (expected {self.expected or 'none'}"
             text += f", actual {self.actual or 'none'})"
         return text
+
+
+def count_changes(count: int) -> str:
+    """ "1 breaking change", "3 breaking changes"."""
+    return f"{count} breaking change{'' if count == 1 else 's'}"
 
 
 def parse_version(version: str) -> tuple[int, int, int]:
@@ -344,7 +349,7 @@ def _compare_field(expected: dict, actual: dict, path: str, out: list) -> None:
                 BreakingKind.TYPE_CHANGED, path, expected["type"], actual["type"]
             )
         )
-        # The nested fields of another type say nothing about this one.
+        # Nested fields under a different type cannot be compared.
         return
     if expected["nullable"] is False and actual["nullable"] is True:
         out.append(
@@ -386,9 +391,9 @@ def proposed_schema_breaks(
 ) -> list[BreakingChange]:
     """Breaking changes of a schema a pipeline proposes to write.
 
-    Conformance always matters; an added required field also breaks a contract
-    whose rule is forward or full, because consumers on that rule must be able
-    to read data written before the field existed.
+    Every conformance break counts. An added required field also breaks a
+    contract whose rule is forward or full, because consumers on that rule
+    must be able to read data written before the field existed.
     """
     kinds = set(CONFORMANCE_KINDS)
     if compatibility in (Compatibility.FORWARD, Compatibility.FULL):

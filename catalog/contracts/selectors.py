@@ -29,8 +29,8 @@ def open_violations(*, port: OutputPort) -> QuerySet[ContractViolation]:
 def port_of_dataset(
     products: QuerySet[DataProduct], namespace: str, name: str
 ) -> OutputPort | None:
-    """The output port, among `products`, that publishes the dataset so named
-    (or the canonical dataset of an alias so named)."""
+    """Return the output port, among `products`, that publishes the dataset so
+    named, or the canonical dataset of an alias so named."""
     dataset = canonical_dataset(namespace, name)
     if dataset is None:
         return None

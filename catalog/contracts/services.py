@@ -1,11 +1,12 @@
 """Writes of data contracts: new versions, and the check of ingested schemas.
 
-Evolution: a new version must be greater than the port's latest, and is
+Evolution: a new version must be greater than the port's latest. It is
 compared with that latest version under the latest version's compatibility
-rule, the promise in force when the change is made (the new version's rule
-governs the next one). A version that breaks the rule is rejected unless its
-major version is higher, since semantic versioning announces a breaking change
-with a major bump. The rules, in the terms of `DataContract.Compatibility`:
+rule, because that is the promise in force when the change is made. The new
+version's rule governs the next version. A version that breaks the rule is
+rejected unless its major version is higher, since semantic versioning
+announces a breaking change with a major bump. The rules, in the terms of
+`DataContract.Compatibility`:
 - backward: consumers of the previous version can read data in the new shape,
   so no field may be removed, change type or become nullable;
 - forward: consumers of the new version can read data in the previous shape,
@@ -29,6 +30,7 @@ from catalog.contracts.schema import (
     BreakingChange,
     SchemaInvalid,
     conformance_breaks,
+    count_changes,
     evolution_breaks,
     ingested_fields,
     parse_fields,
@@ -81,7 +83,7 @@ def contract_create(
         )
     with transaction.atomic():
         # Versions of one port are added one at a time, so "greater than the
-        # latest" holds under concurrent requests.
+        # latest" stays true under concurrent requests.
         port = OutputPort.objects.select_for_update().get(pk=port.pk)
         latest = port.contracts.first()
         if latest is not None:
@@ -157,6 +159,7 @@ def _check_port(port: OutputPort, contract: DataContract | None) -> None:
     superseded.update(resolved_at=now)
     if contract is None:
         return
+
     datasets = list(
         Dataset.objects.filter(
             Q(pk=port.dataset_id) | Q(canonical_id=port.dataset_id)
@@ -165,14 +168,17 @@ def _check_port(port: OutputPort, contract: DataContract | None) -> None:
     schemas = _schemas_to_check(contract, datasets)
     if not schemas:
         return
+
     breaks = {
         schema.pk: conformance_breaks(contract.fields, ingested_fields(schema.fields))
         for schema in schemas
     }
     new = _record_violations(contract, breaks, now)
+
     newest = _newest_schema_id(datasets)
     still_broken = {(c.kind, c.field_path) for c in breaks.get(newest, [])}
     _resolve_and_reopen(contract, newest, still_broken, now)
+
     # What the newest schema breaks is what consumers meet now: that is
     # notified, once per schema version. A break that a later schema already
     # fixed is recorded but not notified.
@@ -191,8 +197,8 @@ def _check_port(port: OutputPort, contract: DataContract | None) -> None:
 
 
 def _schemas_to_check(contract: DataContract, datasets: list[dict]) -> list:
-    """The current schemas of the port's dataset and aliases, and the newest
-    others seen since the contract was created (by eventTime)."""
+    """Return the current schemas of the port's dataset and aliases, and the
+    newest other schemas seen (by eventTime) since the contract was created."""
     dataset_ids = [row["pk"] for row in datasets]
     current_ids = [row["current_schema_id"] for row in datasets]
     current_ids = [pk for pk in current_ids if pk is not None]
@@ -215,7 +221,8 @@ def _schemas_to_check(contract: DataContract, datasets: list[dict]) -> list:
 
 
 def _newest_schema_id(datasets: list[dict]) -> int | None:
-    """The current schema with the latest eventTime among dataset and aliases."""
+    """Return the id of the current schema with the latest eventTime among the
+    port's dataset and its aliases."""
     with_schema = [row for row in datasets if row["current_schema_id"] is not None]
     if not with_schema:
         return None
@@ -295,6 +302,6 @@ def _notify(
         subject=Truncator(subject).chars(MAX_SUBJECT_LENGTH),
         body=f"A schema sent for {dataset} breaks version {contract.version} "
         f"of the contract of output port {port.dataset} "
-        f"({len(changes)} breaking changes): {describe_changes(changes)}.",
+        f"({count_changes(len(changes))}): {describe_changes(changes)}.",
         dedupe_key=f"contract-violation:{contract.pk}:{schema.pk}",
     )

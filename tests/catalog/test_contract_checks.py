@@ -167,7 +167,8 @@ def test_schema_fixed_before_check_notifies_nobody(owner):
 
 def test_unknown_nullability_is_no_violation(owner):
     port = contracted_port(owner)
-    # The contract says id is not nullable; OpenLineage's facet cannot say.
+    # The contract marks id as not nullable. OpenLineage's facet has no
+    # nullability.
     send_schema(ORDERS_SCHEMA, minutes=1)
     contracts_check_ports(port_ids=[port.pk])
 

@@ -3,7 +3,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.contracts.schema import SchemaInvalid
+from catalog.contracts.schema import SchemaInvalid, count_changes
 from catalog.contracts.selectors import port_of_dataset, proposed_schema_check
 from catalog.models import DataProduct
 
@@ -92,7 +92,7 @@ class Command(BaseCommand):
             )
             return
         self.stdout.write(
-            f"{len(result.breaking_changes)} breaking changes against contract "
+            f"{count_changes(len(result.breaking_changes))} against contract "
             f"{contract.version} ({contract.compatibility}) of {result.port.dataset}:"
         )
         for change in result.breaking_changes:
