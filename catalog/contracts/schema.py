@@ -90,6 +90,10 @@ READS_PREVIOUS_KINDS = frozenset(
     }
 )
 Compatibility = DataContract.Compatibility
+# NOTE: the directions follow DataContract.Compatibility, where backward
+# protects consumers of the previous version. Confluent Schema Registry's
+# documentation ("Schema Evolution and Compatibility") names them the other way
+# round: its BACKWARD lets consumers of the new schema read old data.
 EVOLUTION_KINDS = {
     Compatibility.BACKWARD: CONFORMANCE_KINDS,
     Compatibility.FORWARD: READS_PREVIOUS_KINDS,
