@@ -137,7 +137,7 @@ class BreakingChange:
 
 
 def count_changes(count: int) -> str:
-    """ "1 breaking change", "3 breaking changes"."""
+    """Format a count of breaking changes: "1 breaking change", "2 breaking changes"."""
     return f"{count} breaking change{'' if count == 1 else 's'}"
 
 

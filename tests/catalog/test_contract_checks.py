@@ -275,3 +275,31 @@ def test_check_of_port_without_contract_writes_nothing(owner):
     contracts_check_ports(port_ids=[port.pk])
 
     assert not ContractViolation.objects.exists()
+
+
+def test_ports_changed_task_checks_contracts(owner):
+    from catalog.tasks import ports_changed
+
+    port = contracted_port(owner)
+    send_schema(without(ORDERS_SCHEMA, "amount"), minutes=1)
+
+    ports_changed([port.pk])
+
+    assert open_violations(port) == [("field_removed", "amount", "decimal(10,2)", "")]
+
+
+def test_ingestion_triggers_contract_check(owner, django_capture_on_commit_callbacks):
+    from catalog import receivers
+    from portal.celery import app
+
+    port = contracted_port(owner)
+    receivers.forget_ports_exist()
+
+    app.conf.task_always_eager = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            send_schema(without(ORDERS_SCHEMA, "amount"), minutes=1)
+    finally:
+        app.conf.task_always_eager = False
+
+    assert open_violations(port) == [("field_removed", "amount", "decimal(10,2)", "")]
