@@ -137,7 +137,7 @@ def ownership_add(request, slug: str):
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
-            role = Ownership.Role(data["role"]).label
+            role = Ownership.Role(data["role"]).label.lower()
             messages.success(request, f"Added {data['holder_name']} as {role}.")
             return _redirect_to_edit(product)
     return _render_edit_page(request, product, status=400, ownership_form=form)
@@ -157,7 +157,7 @@ def ownership_remove(request, slug: str, pk: int):
         for message in error.messages:
             messages.error(request, message, extra_tags="danger")
         return _render_edit_page(request, product, status=400)
-    role = Ownership.Role(ownership.role).label
+    role = Ownership.Role(ownership.role).label.lower()
     messages.success(request, f"Removed {holder} as {role}.")
     return _redirect_to_edit(product)
 

@@ -104,7 +104,7 @@ def ownerships_by_role(product: DataProduct) -> list[RoleHolders]:
     for ownership in ownerships:
         by_role[ownership.role].append(ownership)
     return [
-        RoleHolders(role, label, by_role[role])
+        RoleHolders(role, str(label).capitalize(), by_role[role])
         for role, label in Ownership.Role.choices
     ]
 

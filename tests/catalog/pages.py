@@ -1,28 +1,35 @@
 """Helpers for the catalog page tests: read tables and alerts from HTML."""
 
 import html
+import re
 from html.parser import HTMLParser
 
 
 class _TableReader(HTMLParser):
-    """Collect the text of every table's rows, one list of cells per row."""
+    """Collect every table's caption and the cell texts of its rows."""
 
     def __init__(self):
         super().__init__()
-        self.tables: list[list[list[str]]] = []
+        self.tables: list[tuple[str, list[list[str]]]] = []
         self._cell: list[str] | None = None
 
     def handle_starttag(self, tag, attrs):
         if tag == "table":
-            self.tables.append([])
+            self.tables.append(("", []))
         elif tag == "tr":
-            self.tables[-1].append([])
-        elif tag in ("td", "th"):
+            self.tables[-1][1].append([])
+        elif tag in ("td", "th", "caption"):
             self._cell = []
 
     def handle_endtag(self, tag):
-        if tag in ("td", "th") and self._cell is not None:
-            self.tables[-1][-1].append(" ".join("".join(self._cell).split()))
+        if self._cell is None:
+            return
+        cell_text = " ".join("".join(self._cell).split())
+        if tag in ("td", "th"):
+            self.tables[-1][1][-1].append(cell_text)
+            self._cell = None
+        elif tag == "caption":
+            self.tables[-1] = (cell_text, self.tables[-1][1])
             self._cell = None
 
     def handle_data(self, data):
@@ -34,7 +41,16 @@ def tables(response) -> list[list[list[str]]]:
     """Every table of the page, each as its rows of cell texts (header first)."""
     reader = _TableReader()
     reader.feed(response.content.decode())
-    return reader.tables
+    return [rows for _, rows in reader.tables]
+
+
+def table(response, caption: str) -> list[list[str]]:
+    """The rows below the header of the table with this caption."""
+    reader = _TableReader()
+    reader.feed(response.content.decode())
+    found = [rows for text, rows in reader.tables if text == caption]
+    assert len(found) == 1, f"{len(found)} tables have the caption {caption!r}"
+    return found[0][1:]
 
 
 def section(response, heading_id: str) -> str:
@@ -53,4 +69,6 @@ def field_errors(response, form_name: str) -> dict[str, list[str]]:
 
 
 def text(fragment: str) -> str:
-    return " ".join(html.unescape(fragment).split())
+    """The words of an HTML fragment, without tags and with entities decoded."""
+    words = re.sub(r"<[^>]*>", " ", fragment.split(">", 1)[-1])
+    return " ".join(html.unescape(words).split())
