@@ -20,6 +20,8 @@ class _TableReader(HTMLParser):
             self.tables[-1][1].append([])
         elif tag in ("td", "th", "caption"):
             self._cell = []
+        elif tag in ("br", "div", "p") and self._cell is not None:
+            self._cell.append(" ")
 
     def handle_endtag(self, tag):
         if self._cell is None:
