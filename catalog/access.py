@@ -1,7 +1,8 @@
 """Requests for access to a product, sent to its owners and stewards.
 
-TODO: the governance app replaces this with an approval workflow (requests
-that are approved, rejected and expire); for now a request is a notification.
+TODO: the governance app replaces this with an approval workflow, where
+requests are approved, rejected or expire. Until then a request is only a
+notification.
 """
 
 import enum

@@ -1,8 +1,8 @@
 """Django admin for stewards.
 
 Superusers see and change everything. Other staff users need Django's model
-permissions as usual, and on top of them see only the products they own or
-steward (`managed_products`), with what hangs from those products, and change
+permissions as usual. On top of those, they see only the products they own or
+steward (`managed_products`) and the rows that hang from them, and they change
 a row only when `can_manage_product` allows it for its product. Rows derived
 from lineage (SLA periods, contract violations) and notifications are read
 only.
@@ -42,7 +42,8 @@ class TagAdmin(admin.ModelAdmin):
 
 
 class ProductScopedAdmin(admin.ModelAdmin):
-    """Limits staff who are not superusers to rows of the products they manage.
+    """An admin that limits staff who are not superusers to the rows of the
+    products they manage.
 
     `product_path` is the lookup from the model to its DataProduct.
     """
@@ -79,7 +80,7 @@ class ProductScopedAdmin(admin.ModelAdmin):
 
 
 class ReadOnlyAdmin(ProductScopedAdmin):
-    """Rows that the catalog derives or sends: listed, never edited here."""
+    """An admin for rows that the catalog derives or sends: listed, never edited."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -91,6 +92,8 @@ class ReadOnlyAdmin(ProductScopedAdmin):
         return False
 
 
+# NOTE: ownership rows deleted here skip `catalog.services.ownership_remove`, so
+# the admin can remove a product's last owner, which the catalog's forms reject.
 class OwnershipInline(admin.TabularInline):
     model = Ownership
     extra = 0
@@ -123,7 +126,8 @@ class DataProductAdmin(ProductScopedAdmin):
         return queryset.filter(pk__in=managed_products(request.user))
 
     def save_model(self, request, obj, form, change):
-        """Give the product the owner that the catalog's form would give it."""
+        """Save the product and, when it is new, make its creator its owner, as the
+        catalog's register form does."""
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)

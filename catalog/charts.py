@@ -18,7 +18,7 @@ NODE_WIDTH = 220
 NODE_HEIGHT = 44
 ROW_STEP = 60
 COLUMN_STEP = 300
-# Each side of the graph draws at most this many products; the lists under the
+# Each side of the graph draws at most this many products. The lists under the
 # graph name all of them.
 MAX_SIDE_NODES = 12
 LABEL_CHARS = 26
@@ -89,7 +89,7 @@ def _column(products, *, x: int, top: int, side: str) -> list[GraphNode]:
 
 
 def _edge(source: GraphNode, target: GraphNode) -> GraphEdge:
-    """A horizontal S-curve from the right side of `source` to the left of `target`."""
+    """Draw an S-curve from the right side of `source` to the left of `target`."""
     x1, y1 = source.x + NODE_WIDTH, source.y + NODE_HEIGHT // 2
     x2, y2 = target.x, target.y + NODE_HEIGHT // 2
     middle = (x1 + x2) // 2
@@ -145,7 +145,10 @@ class AttainmentChart:
 def attainment_chart(
     days: list[DayAttainment], target: Decimal | None
 ) -> AttainmentChart:
-    """One bar per day, as tall as the day's attainment; no data is a stub."""
+    """Lay out one bar per day, as tall as the day's attainment.
+
+    A day without data gets a stub bar, so that the gap shows.
+    """
     target_percent = float(target) if target is not None else 100.0
     bars = []
     for index, day in enumerate(days):

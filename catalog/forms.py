@@ -1,6 +1,6 @@
 """Forms of the catalog's pages.
 
-They check the format of each field; the services in `catalog.services` check
+They check the format of each field. The services in `catalog.services` check
 the rules that span rows and do the writes. `apply_validation_error` puts a
 service's ValidationError on the fields it names.
 """

@@ -48,7 +48,7 @@ def with_list_columns(products: QuerySet[DataProduct]) -> QuerySet[DataProduct]:
 
 
 def domains_with_counts(user) -> QuerySet[Domain]:
-    """Every domain, with `product_count`: how many of its products the user sees."""
+    """List every domain with `product_count`, the products the user can see."""
     visible = (
         products_visible_to(user)
         .filter(domain=OuterRef("pk"))
@@ -77,7 +77,7 @@ def domain_products(user, domain: Domain) -> QuerySet[DataProduct]:
 
 
 def product_for_page(user, slug: str) -> DataProduct:
-    """Fetch a product the user sees, or raise Http404 (also when it is hidden)."""
+    """Fetch a product the user can see, or raise Http404 (also when it is hidden)."""
     products = (
         products_visible_to(user)
         .select_related("domain", "service_level")
@@ -94,7 +94,7 @@ class RoleHolders:
 
 
 def ownerships_by_role(product: DataProduct) -> list[RoleHolders]:
-    """The product's owners, stewards and technical contacts, in that order."""
+    """Group the product's owners, stewards and technical contacts, in that order."""
     ownerships = (
         Ownership.objects.filter(product=product)
         .select_related("user", "group")
@@ -110,8 +110,8 @@ def ownerships_by_role(product: DataProduct) -> list[RoleHolders]:
 
 
 def ports_with_contracts(product: DataProduct) -> list[OutputPort]:
-    """The product's ports, each with `current_contract` (or None) and
-    `open_violations` (newest first) attached, in three queries."""
+    """List the product's ports in three queries, each with `current_contract`
+    (or None) and `open_violations` (newest first) attached."""
     ports = list(
         OutputPort.objects.filter(product=product)
         .select_related("dataset__namespace")
@@ -143,7 +143,8 @@ def product_features(product: DataProduct) -> list[Feature]:
 
 
 def related_products(user, product: DataProduct) -> tuple[list, list]:
-    """Visible input and consumer products, from lineage; hidden ones are left out."""
+    """List the input and consumer products that lineage shows and the user can
+    see. Products hidden from the user are left out, not counted."""
     visible = with_list_columns(products_visible_to(user)).order_by("name", "pk")
     inputs = product_lineage.input_products(product).values("pk")
     consumers = product_lineage.consumer_products(product).values("pk")
@@ -164,7 +165,7 @@ class Dashboard:
 
 
 def dashboard(user) -> Dashboard:
-    """What needs the attention of a product's owners and stewards."""
+    """Collect what needs the attention of a product's owners and stewards."""
     managed = managed_products(user)
     sla_problems = (
         SlaPeriod.objects.filter(

@@ -45,7 +45,7 @@ def dashboard(request):
 
 
 def _notification_ids(request) -> list[int] | None:
-    """The ids the form names; None means every unread notification."""
+    """Read the notification ids the form names. None means every unread one."""
     if request.POST.get("all"):
         return None
     values = request.POST.getlist("notification")

@@ -21,7 +21,7 @@ def sla_badge_class(status: str | None) -> str:
 
 @register.filter
 def sla_label(status: str | None) -> str:
-    """The words for an SLA status; a product with no status yet is "not evaluated"."""
+    """Name an SLA status in words. A product with no status yet is "not evaluated"."""
     return _SLA_BADGES.get(status or "", ("", "not evaluated"))[1]
 
 

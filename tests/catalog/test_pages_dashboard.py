@@ -200,7 +200,7 @@ def test_outsider_cannot_mark_read(outsider, owner, orders):
     assert not Notification.objects.filter(read_at__isnull=False).exists()
 
 
-def _trouble(owner, consumer, index: int) -> None:
+def _add_troubled_product(owner, consumer, index: int) -> None:
     product = make_product(f"Product {index}", owner=owner)
     _sla(product, SlaStatus.BREACHED)
     _violation(product, f"field_{index}")
@@ -211,12 +211,12 @@ def test_dashboard_query_count_is_flat(
     client, owner, consumer, db, django_assert_num_queries
 ):
     client.force_login(owner)
-    _trouble(owner, consumer, 0)
+    _add_troubled_product(owner, consumer, 0)
     with django_assert_num_queries(8):
         client.get("/catalog/dashboard")
 
     for index in range(1, 15):
-        _trouble(owner, consumer, index)
+        _add_troubled_product(owner, consumer, index)
     with django_assert_num_queries(8):
         response = client.get("/catalog/dashboard")
 

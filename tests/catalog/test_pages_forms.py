@@ -409,8 +409,8 @@ def test_consumer_cannot_remove_a_port(client, consumer, orders):
 
 def test_dataset_search_offers_unpublished_datasets(client, owner, orders):
     make_dataset("warehouse", "sales.orders")
-    taken = make_dataset("warehouse", "sales.orders_by_day")
-    output_port_add(product=make_product("Other", owner=owner), dataset=taken)
+    published = make_dataset("warehouse", "sales.orders_by_day")
+    output_port_add(product=make_product("Other", owner=owner), dataset=published)
     alias_target = make_dataset("warehouse", "crm.customers")
     make_dataset("s3://lake", "/sales/orders_raw", canonical=alias_target)
     client.force_login(owner)
