@@ -79,6 +79,7 @@ def register_and_publish(page) -> None:
 
     page.get_by_label("Dataset name contains").fill("orders")
     page.get_by_role("button", name="Find datasets").click()
+    page.screenshot(path=str(SCREENSHOT_DIR / "catalog-edit.png"), full_page=True)
     page.get_by_role("button", name="Link warehouse:sales.orders").click()
     page.wait_for_url("**/catalog/products/orders/edit")
     assert page.get_by_role("status").first.text_content() == (

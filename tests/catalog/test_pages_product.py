@@ -430,3 +430,21 @@ def test_request_access_needs_post(client, consumer, orders):
     client.force_login(consumer)
 
     assert client.get("/catalog/products/orders/request-access").status_code == 405
+
+
+def test_graph_escapes_hostile_names(client, consumer, owner, orders):
+    hostile = make_product(
+        "</text><script>alert(1)</script>", owner=owner, slug="hostile"
+    )
+    orders_table = _publish(orders, "warehouse", "sales.orders")
+    _feeds(_publish(hostile, "warehouse", "evil.table"), orders_table, "build")
+    client.force_login(consumer)
+
+    response = client.get("/catalog/products/orders/")
+
+    graph = section(response, "lineage-heading").split("</svg>")[0]
+    assert "<script>" not in graph
+    assert "&lt;/text&gt;&lt;script&gt;alert(1)&lt;/…</text>" in graph
+    assert "<title>&lt;/text&gt;&lt;script&gt;alert(1)&lt;/script&gt; (Finance)" in (
+        graph
+    )
