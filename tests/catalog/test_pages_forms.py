@@ -422,3 +422,22 @@ def test_dataset_search_offers_unpublished_datasets(client, owner, orders):
         ["warehouse", "sales.orders", "Link warehouse:sales.orders"],
         ["warehouse", "sales.orders_by_day", "published by another product"],
     ]
+
+
+def test_out_of_range_ids_are_rejected(client, owner, orders, finance):
+    client.force_login(owner)
+    huge = "9" * 30
+
+    data = _product_data(finance)
+    data["domain"] = huge
+    register = client.post(REGISTER, data)
+    remove = client.post(f"/catalog/products/orders/owners/{huge}/remove")
+
+    assert register.status_code == 400
+    assert field_errors(register, "form") == {
+        "domain": [
+            "Select a valid choice. That choice is not one of the available choices."
+        ]
+    }
+    assert remove.status_code == 404
+    assert orders.ownerships.count() == 2
