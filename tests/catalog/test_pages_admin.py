@@ -62,10 +62,14 @@ def test_superuser_sees_every_product(client, admin_user, products):
 
 def test_staff_steward_sees_only_managed_products(client, staff_steward, products):
     client.force_login(staff_steward)
+    stewarded = products["stewarded"]
 
     response = client.get("/admin/catalog/dataproduct/")
+    change_page = client.get(f"/admin/catalog/dataproduct/{stewarded.pk}/change/")
 
     assert _changelist_names(response) == ["Stewarded"]
+    assert change_page.status_code == 200
+    assert b'name="name"' in change_page.content
 
 
 def test_staff_steward_cannot_open_other_product(client, staff_steward, products):
