@@ -124,7 +124,7 @@ def ports_with_contracts(product: DataProduct) -> list[OutputPort]:
     contract_of = {c.port_id: c for c in current.distinct("port_id")}
     violations = ContractViolation.objects.filter(
         contract__port__product=product, resolved_at__isnull=True
-    ).select_related("contract")[:VIOLATION_LIMIT]
+    ).select_related("contract", "schema_version__dataset__namespace")[:VIOLATION_LIMIT]
     violations_of = {}
     for violation in violations:
         violations_of.setdefault(violation.contract.port_id, []).append(violation)

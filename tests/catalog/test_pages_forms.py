@@ -363,7 +363,7 @@ def test_link_dataset_of_another_product_is_rejected(client, owner, orders):
 
     assert response.status_code == 400
     assert field_errors(response, "port_form") == {
-        "__all__": ["This dataset is already published by Other."]
+        "__all__": ["This dataset is already published by another data product."]
     }
     assert not orders.output_ports.exists()
 
