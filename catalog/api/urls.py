@@ -1,5 +1,47 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from catalog.api import domains, features, owners, ports, products, sla, tags
 
 app_name = "catalog-api"
 
-urlpatterns = []
+PRODUCT = "products/<slug:slug>"
+
+urlpatterns = [
+    path("domains", domains.DomainListView.as_view(), name="domain-list"),
+    path(
+        "domains/<slug:slug>",
+        domains.DomainDetailView.as_view(),
+        name="domain-detail",
+    ),
+    path("tags", tags.TagListView.as_view(), name="tag-list"),
+    path("products", products.ProductListView.as_view(), name="product-list"),
+    path(PRODUCT, products.ProductDetailView.as_view(), name="product-detail"),
+    path(
+        f"{PRODUCT}/owners",
+        owners.OwnershipListView.as_view(),
+        name="ownership-list",
+    ),
+    path(
+        f"{PRODUCT}/owners/<int:pk>",
+        owners.OwnershipDetailView.as_view(),
+        name="ownership-detail",
+    ),
+    path(f"{PRODUCT}/ports", ports.OutputPortListView.as_view(), name="port-list"),
+    path(
+        f"{PRODUCT}/ports/<int:pk>",
+        ports.OutputPortDetailView.as_view(),
+        name="port-detail",
+    ),
+    path(f"{PRODUCT}/sla", sla.ServiceLevelView.as_view(), name="sla"),
+    path(
+        f"{PRODUCT}/features",
+        features.ProductFeatureListView.as_view(),
+        name="product-feature-list",
+    ),
+    path(
+        f"{PRODUCT}/features/<int:pk>",
+        features.ProductFeatureDetailView.as_view(),
+        name="product-feature-detail",
+    ),
+    path("features", features.FeatureListView.as_view(), name="feature-list"),
+]

@@ -1,0 +1,35 @@
+"""What the views under `/products/<slug>/` share: the product they hang from."""
+
+from catalog.api.permissions import CatalogAccess
+from catalog.models import DataProduct
+from catalog.selectors import products_visible_to
+from core.errors import ApiError
+
+
+def product_not_found(slug: str) -> ApiError:
+    return ApiError(f"Data product {slug!r} not found.", code="not_found", status=404)
+
+
+class ProductScopedMixin:
+    """For views of what hangs from one product (owners, ports, SLA, features).
+
+    The product must be visible to the caller, or the response is 404, so that
+    a product's existence is never revealed. Writes then need
+    `can_manage_product`, which `CatalogAccess` checks on it.
+    """
+
+    permission_classes = [CatalogAccess]
+
+    def product_of(self, obj) -> DataProduct:
+        return obj if isinstance(obj, DataProduct) else obj.product
+
+    @property
+    def product(self) -> DataProduct:
+        if not hasattr(self, "_product"):
+            slug = self.kwargs["slug"]
+            product = products_visible_to(self.request.user).filter(slug=slug).first()
+            if product is None:
+                raise product_not_found(slug)
+            self.check_object_permissions(self.request, product)
+            self._product = product
+        return self._product
