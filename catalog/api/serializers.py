@@ -2,9 +2,10 @@
 
 Field names are the models' own, in snake_case. Objects are named by slug
 (domains, products), by name (tags, users, groups) or, for what hangs from a
-product, by database id. Durations are read and written in ISO 8601 ("PT6H");
-the Django form "06:00:00" is accepted too. Writes go through serializers
-named `...WriteSerializer`, whose validated data the views pass to services.
+product, by database id. Durations are ISO 8601: "PT6H" is read, and the same
+duration is written as "P0DT06H00M00S"; Django's "06:00:00" is read too.
+Writes go through serializers named `...WriteSerializer`, whose validated data
+the views pass to services.
 """
 
 from django.contrib.auth import get_user_model
