@@ -1,4 +1,4 @@
-"""What the views under `/products/<slug>/` share: the product they hang from."""
+"""The product that views under `/products/<slug>/` work on, checked once."""
 
 from catalog.api.permissions import CatalogAccess
 from catalog.models import DataProduct

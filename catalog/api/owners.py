@@ -1,4 +1,5 @@
-"""`/api/v1/catalog/products/<slug>/owners`: who holds which role on a product."""
+"""`/api/v1/catalog/products/<slug>/owners`: the users and groups in each role
+on a product."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status

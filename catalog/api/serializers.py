@@ -31,7 +31,7 @@ MAX_TAGS = 100
 
 
 def choice_field(choices, **kwargs) -> serializers.ChoiceField:
-    """A ChoiceField whose error lists the values it accepts."""
+    """Build a ChoiceField whose error message lists the values it accepts."""
     values = ", ".join(value for value, _ in choices)
     return serializers.ChoiceField(
         choices=choices,
@@ -347,7 +347,7 @@ class FeatureWriteSerializer(serializers.Serializer):
     freshness = DurationField(allow_null=True, default=None)
 
     def to_service_arguments(self) -> dict:
-        """The validated data as `catalog.features` takes it."""
+        """Return the validated data as `catalog.features` takes it."""
         arguments = dict(self.validated_data)
         if "source_dataset" in arguments:
             source = arguments.pop("source_dataset") or {}

@@ -233,3 +233,22 @@ def test_port_list_query_count(api, consumer, orders, count, django_assert_num_q
         response = call(client, "get", "/products/orders/ports")
 
     assert response.json()["count"] == count
+
+
+@pytest.mark.parametrize("kind", ["owners", "ports", "features"])
+def test_id_beyond_bigint_is_404(api, owner, orders, kind):
+    response = call(api(owner), "get", f"/products/orders/{kind}/99999999999999999999")
+
+    assert response.status_code == 404
+    assert error_of(response)["code"] == "not_found"
+
+
+def test_malformed_json_rejected(api, owner, orders):
+    response = api(owner).post(
+        "/api/v1/catalog/products/orders/owners",
+        "{not json",
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert error_of(response)["code"] == "parse_error"

@@ -471,3 +471,21 @@ def test_product_detail_query_count(
         response = call(client, "get", "/products/product-1")
 
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("path", ["owners", "ports", "sla", "features"])
+def test_nested_paths_of_invisible_product_are_404(api, owner, consumer, path):
+    make_product("Locked", owner=owner, classification=Classification.RESTRICTED)
+
+    response = call(api(consumer), "get", f"/products/locked/{path}")
+
+    assert response.status_code == 404
+    assert error_of(response)["message"] == "Data product 'locked' not found."
+
+
+def test_auditor_reads_restricted_product(api, owner, auditor):
+    make_product("Locked", owner=owner, classification=Classification.RESTRICTED)
+
+    response = call(api(auditor), "get", "/products/locked")
+
+    assert response.status_code == 200
