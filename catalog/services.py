@@ -48,9 +48,12 @@ def domain_delete(*, domain: Domain) -> None:
     list(Domain.objects.select_for_update().filter(pk=domain.pk).values("pk"))
     in_use = domain.products.count()
     if in_use:
+        products, them = (
+            ("data product", "it") if in_use == 1 else ("data products", "them")
+        )
         raise ValidationError(
-            f"Domain {domain.slug!r} still has {in_use} data product(s): move "
-            "them to another domain or delete them first."
+            f"Domain {domain.slug!r} still has {in_use} {products}: move {them} "
+            f"to another domain or delete {them} first."
         )
     logger.info("Deleting domain %s (%s)", domain.pk, domain.slug)
     domain.delete()

@@ -14,7 +14,9 @@ from catalog.models import Feature
 from catalog.selectors import products_visible_to
 from core.errors import ApiError
 
-_RELATED = ("product", "source_dataset__namespace", "source_dataset__current_schema")
+_LISTED_RELATED = ("product", "source_dataset__namespace")
+# An update checks the source column against the dataset's current schema.
+_DETAIL_RELATED = (*_LISTED_RELATED, "source_dataset__current_schema")
 
 
 class FeatureListView(generics.ListAPIView):
@@ -29,7 +31,7 @@ class FeatureListView(generics.ListAPIView):
         visible = products_visible_to(self.request.user)
         return (
             Feature.objects.filter(product__in=visible)
-            .select_related(*_RELATED[:2])
+            .select_related(*_LISTED_RELATED)
             .order_by("name", "pk")
         )
 
@@ -43,7 +45,7 @@ class ProductFeatureListView(ProductScopedMixin, generics.ListCreateAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Feature.objects.none()
-        return self.product.features.select_related(*_RELATED[:2]).order_by(
+        return self.product.features.select_related(*_LISTED_RELATED).order_by(
             "name", "pk"
         )
 
@@ -67,7 +69,7 @@ class ProductFeatureDetailView(
 
     def get_object(self):
         feature = (
-            self.product.features.select_related(*_RELATED)
+            self.product.features.select_related(*_DETAIL_RELATED)
             .filter(pk=self.kwargs["pk"])
             .first()
         )

@@ -91,8 +91,8 @@ def test_domain_in_use_cannot_be_deleted(api, admin_user, owner):
     assert response.status_code == 400
     assert error_of(response) == {
         "code": "invalid",
-        "message": "Domain 'finance' still has 1 data product(s): move them to "
-        "another domain or delete them first.",
+        "message": "Domain 'finance' still has 1 data product: move it to "
+        "another domain or delete it first.",
         "field": None,
     }
     assert Domain.objects.filter(slug="finance").exists()
