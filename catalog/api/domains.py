@@ -2,13 +2,14 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 
 from catalog import services
+from catalog.api.base import ConcurrentWriteMixin
 from catalog.api.permissions import DomainAccess
 from catalog.api.serializers import DomainSerializer
 from catalog.models import Domain
 from core.errors import ApiError
 
 
-class DomainListView(generics.ListCreateAPIView):
+class DomainListView(ConcurrentWriteMixin, generics.ListCreateAPIView):
     """`/api/v1/catalog/domains`: every domain by name; admins create them."""
 
     permission_classes = [DomainAccess]
@@ -22,7 +23,7 @@ class DomainListView(generics.ListCreateAPIView):
         return Response(DomainSerializer(domain).data, status=status.HTTP_201_CREATED)
 
 
-class DomainDetailView(generics.RetrieveUpdateDestroyAPIView):
+class DomainDetailView(ConcurrentWriteMixin, generics.RetrieveUpdateDestroyAPIView):
     """`/api/v1/catalog/domains/<slug>`. A domain that products belong to
     cannot be deleted."""
 

@@ -1,8 +1,12 @@
+import threading
+import time
+
 import pytest
 
 from catalog.models import Domain, Tag
 from tests.catalog.api_helpers import call, error_of
 from tests.catalog_factories import make_domain, make_product
+from tests.conftest import second_session
 
 
 @pytest.fixture
@@ -146,3 +150,45 @@ def test_tags_are_read_only(api, admin_user):
 
     assert response.status_code == 405
     assert error_of(response)["message"] == 'Method "POST" not allowed.'
+
+
+def _commit_once_blocked(connection, timeout: float = 30.0) -> None:
+    """Commit `connection` once another session waits for one of its locks."""
+    deadline = time.monotonic() + timeout
+    with second_session() as watcher:
+        while time.monotonic() < deadline:
+            waiting = watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
+                "'Lock' AND datname = current_database()"
+            ).fetchone()[0]
+            watcher.rollback()
+            if waiting:
+                break
+            time.sleep(0.05)
+    connection.commit()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_write_that_loses_a_race_is_409(api, admin_user):
+    client = api(admin_user)
+
+    with second_session() as other:
+        # Not yet committed, so the serializer's uniqueness check passes and
+        # the INSERT waits on the unique index until the commit below.
+        other.execute(
+            "INSERT INTO catalog_domain (name, slug, description, created_at, "
+            "updated_at) VALUES ('Sales', 'sales', '', now(), now())"
+        )
+        threading.Thread(target=_commit_once_blocked, args=[other]).start()
+        response = call(client, "post", "/domains", {"name": "Sales"})
+
+    assert response.status_code == 409
+    assert error_of(response) == {
+        "code": "conflict",
+        "message": "Another request changed the same data at the same time: send "
+        "the request again.",
+        "field": None,
+    }
+    retried = call(client, "post", "/domains", {"name": "Sales"})
+    assert retried.status_code == 400
+    assert error_of(retried)["field"] == "name"
