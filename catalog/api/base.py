@@ -1,5 +1,5 @@
-"""What the catalog's write views share: the product that views under
-`/products/<slug>/` work on, and the reply to a write that lost a race."""
+"""Mixins of the catalog's views: the product that views under
+`/products/<slug>/` work on, and the 409 for a write that lost a race."""
 
 import logging
 
@@ -14,7 +14,7 @@ logger = logging.getLogger(__name__)
 
 
 class ConcurrentWriteMixin:
-    """Answer 409 when a write breaks a database constraint.
+    """Return 409 when a write breaks a database constraint.
 
     Serializers and services check uniqueness before writing, so a constraint
     fails only when another request wrote the same row in between. Sent again,
