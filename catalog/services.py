@@ -40,6 +40,25 @@ def domain_update(*, domain: Domain, **changes) -> Domain:
     return domain
 
 
+@transaction.atomic
+def domain_delete(*, domain: Domain) -> None:
+    """Delete a domain that no product belongs to."""
+    # FOR UPDATE conflicts with the key-share lock that adding a product to the
+    # domain takes, so no product can join between the count and the delete.
+    list(Domain.objects.select_for_update().filter(pk=domain.pk).values("pk"))
+    in_use = domain.products.count()
+    if in_use:
+        products, them = (
+            ("data product", "it") if in_use == 1 else ("data products", "them")
+        )
+        raise ValidationError(
+            f"Domain {domain.slug!r} still has {in_use} {products}: move {them} "
+            f"to another domain or delete {them} first."
+        )
+    logger.info("Deleting domain %s (%s)", domain.pk, domain.slug)
+    domain.delete()
+
+
 def _tags_named(names: Iterable[str]) -> list[Tag]:
     tags = []
     for name in sorted({slugify(name, allow_unicode=True) for name in names}):

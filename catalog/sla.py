@@ -77,6 +77,13 @@ def service_level_set(
     return service_level
 
 
+@transaction.atomic
+def service_level_delete(*, service_level: ServiceLevel) -> None:
+    """Remove a product's SLA; its recorded status periods stay as history."""
+    logger.info("Deleting the SLA of product %s", service_level.product_id)
+    service_level.delete()
+
+
 def current_sla_period(product: DataProduct) -> SlaPeriod | None:
     return SlaPeriod.objects.filter(product=product, ended_at__isnull=True).first()
 

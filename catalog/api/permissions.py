@@ -10,7 +10,7 @@ which each view names with `product_of(obj)`.
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from catalog.permissions import can_manage_product
+from catalog.permissions import can_manage_domains, can_manage_product
 from core.models import ApiKey
 
 READ_SCOPES = {ApiKey.Scope.READ, ApiKey.Scope.CATALOG_WRITE}
@@ -24,7 +24,10 @@ class CatalogAccess(BasePermission):
             return False
         api_key = request.auth if isinstance(request.auth, ApiKey) else None
         if request.method in SAFE_METHODS:
-            return api_key is None or bool(READ_SCOPES & set(api_key.scopes))
+            if api_key is None or READ_SCOPES & set(api_key.scopes):
+                return True
+            self.message = "This API key lacks the read scope."
+            return False
         if api_key is not None and not api_key.has_scope(ApiKey.Scope.CATALOG_WRITE):
             self.message = "This API key lacks the catalog:write scope."
             return False
@@ -34,3 +37,18 @@ class CatalogAccess(BasePermission):
         if request.method in SAFE_METHODS:
             return True
         return can_manage_product(request.user, view.product_of(obj))
+
+
+class DomainAccess(CatalogAccess):
+    """Reading as `CatalogAccess`; changing domains is for admins only."""
+
+    def has_permission(self, request, view) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        if request.method in SAFE_METHODS or can_manage_domains(request.user):
+            return True
+        self.message = "Only admins may change domains."
+        return False
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        return True

@@ -1,12 +1,47 @@
 from django.urls import path
 
-from catalog.api import contracts
+from catalog.api import (
+    contracts,
+    domains,
+    features,
+    owners,
+    ports,
+    products,
+    sla,
+    tags,
+)
 
 app_name = "catalog-api"
 
-PORT = "products/<slug:slug>/ports/<int:port_id>"
+PRODUCT = "products/<slug:slug>"
+PORT = f"{PRODUCT}/ports/<int:port_id>"
 
 urlpatterns = [
+    path("domains", domains.DomainListView.as_view(), name="domain-list"),
+    path(
+        "domains/<slug:slug>",
+        domains.DomainDetailView.as_view(),
+        name="domain-detail",
+    ),
+    path("tags", tags.TagListView.as_view(), name="tag-list"),
+    path("products", products.ProductListView.as_view(), name="product-list"),
+    path(PRODUCT, products.ProductDetailView.as_view(), name="product-detail"),
+    path(
+        f"{PRODUCT}/owners",
+        owners.OwnershipListView.as_view(),
+        name="ownership-list",
+    ),
+    path(
+        f"{PRODUCT}/owners/<int:pk>",
+        owners.OwnershipDetailView.as_view(),
+        name="ownership-detail",
+    ),
+    path(f"{PRODUCT}/ports", ports.OutputPortListView.as_view(), name="port-list"),
+    path(
+        f"{PRODUCT}/ports/<int:pk>",
+        ports.OutputPortDetailView.as_view(),
+        name="port-detail",
+    ),
     path(
         f"{PORT}/contracts",
         contracts.ContractListView.as_view(),
@@ -22,6 +57,18 @@ urlpatterns = [
         contracts.ViolationListView.as_view(),
         name="violation-list",
     ),
+    path(f"{PRODUCT}/sla", sla.ServiceLevelView.as_view(), name="sla"),
+    path(
+        f"{PRODUCT}/features",
+        features.ProductFeatureListView.as_view(),
+        name="product-feature-list",
+    ),
+    path(
+        f"{PRODUCT}/features/<int:pk>",
+        features.ProductFeatureDetailView.as_view(),
+        name="product-feature-detail",
+    ),
+    path("features", features.FeatureListView.as_view(), name="feature-list"),
     path(
         "contract-check",
         contracts.ContractCheckView.as_view(),
