@@ -56,7 +56,9 @@ class OutputPortListView(ProductScopedMixin, generics.ListCreateAPIView):
         if other is None:
             return
         visible = products_visible_to(self.request.user).filter(pk=other).first()
-        publisher = f"data product {visible.slug!r}" if visible else "another product"
+        publisher = (
+            f"data product {visible.slug!r}" if visible else "another data product"
+        )
         raise ApiError(
             f"This dataset is already published by {publisher}.", field="name"
         )

@@ -200,7 +200,7 @@ def test_invisible_publisher_not_named(api, owner, steward, orders):
 
     assert response.status_code == 400
     assert error_of(response)["message"] == (
-        "This dataset is already published by another product."
+        "This dataset is already published by another data product."
     )
 
 
