@@ -262,8 +262,11 @@ def test_ports_show_contract_and_open_violations(client, consumer, orders):
         ["warehouse:sales.orders", "—", "v1.10.0 (Backward, 2 fields)", "1"]
     ]
     contract_section = text(section(response, f"contract-{contract.port_id}"))
-    assert "1 open violation Type changed at total : expected decimal , actual "
-    "string , in a schema of warehouse:sales.orders" in contract_section
+    expected_violation = (
+        "1 open violation Type changed at total : expected decimal , actual "
+        "string , in a schema of warehouse:sales.orders"
+    )
+    assert expected_violation in contract_section
     assert "gone" not in contract_section
     assert f'href="/datasets/{dataset.pk}/"' in response.content.decode()
 
