@@ -109,6 +109,7 @@ def test_sla_unknown_without_output_port(owner):
 
     (period,) = sla_evaluate(now=NOW)
 
+    assert period.product == product
     assert period.status == SlaStatus.UNKNOWN
     assert period.detail == "The product has no output port."
 
