@@ -102,4 +102,5 @@ def sla_status_label(status: str | None) -> str:
     """The status as people read it ("at risk"); "not evaluated" when None."""
     if not status:
         return "not evaluated"
-    return SlaStatus(status).label
+    # Only some choices have explicit labels; the others are capitalised.
+    return SlaStatus(status).label.lower()
