@@ -212,12 +212,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The DatabaseScheduler installs these entries at start. A run left queued past
-# the next one expires, so a slow worker is not handed a pile of evaluations.
+# the next one expires, so a slow worker is not handed a pile of evaluations
+# (django-celery-beat reads `expire_seconds`, not Celery's `expires`).
 CELERY_BEAT_SCHEDULE = {
     "catalog-evaluate-slas": {
         "task": "catalog.tasks.evaluate_slas",
         "schedule": timedelta(minutes=1),
-        "options": {"expires": 55},
+        "options": {"expire_seconds": 55},
     },
 }
 CELERY_TIMEZONE = TIME_ZONE

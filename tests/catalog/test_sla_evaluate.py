@@ -3,6 +3,9 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
+from django_celery_beat.schedulers import DatabaseScheduler
 
 from catalog.models import DataProduct, Notification, SlaPeriod, SlaStatus
 from catalog.sla import (
@@ -11,6 +14,8 @@ from catalog.sla import (
     service_level_set,
     sla_evaluate,
 )
+from catalog.tasks import evaluate_slas
+from portal.celery import app as celery_app
 from tests.catalog.sla_events import publish, run_events, send
 from tests.catalog_factories import make_product
 
@@ -339,3 +344,23 @@ def test_latest_scheduled_time(expression, before, expected):
     found = latest_scheduled_time(parse_schedule(expression), at)
 
     assert found == datetime.fromisoformat(expected).replace(tzinfo=UTC)
+
+
+def test_beat_installs_sla_evaluation_every_minute(transactional_db):
+    DatabaseScheduler(app=celery_app)
+
+    entry = PeriodicTask.objects.get(name="catalog-evaluate-slas")
+    assert entry.task == "catalog.tasks.evaluate_slas"
+    assert entry.interval.every == 60
+    assert entry.interval.period == "seconds"
+    assert entry.expire_seconds == 55
+
+
+def test_evaluate_slas_task_evaluates_every_sla(owner):
+    _complete("load_orders", ORDERS, timezone.now() - timedelta(hours=1))
+    product = _orders(owner)
+    publish(product, ORDERS)
+
+    evaluate_slas.apply()
+
+    assert _status(product) == SlaStatus.MET
