@@ -191,7 +191,7 @@ _RANK = {
 
 
 def latest_scheduled_time(schedule: crontab, before: datetime) -> datetime | None:
-    """The latest minute at or before `before` (UTC) that `schedule` names.
+    """Find the latest minute at or before `before` (UTC) that `schedule` names.
 
     None when the schedule names no time in the previous four years.
     """
@@ -247,7 +247,7 @@ def port_freshness(
     """The ports of these products with their last successful update (one query).
 
     Runs that ended after `now` are left out, so that an evaluation at a past
-    time sees what was known then.
+    time counts only the runs that had ended by then.
     """
     newest_success = (
         RunDataset.objects.filter(
@@ -395,6 +395,7 @@ def _sla_period_open(
     product = DataProduct.objects.select_for_update().filter(pk=product_id).first()
     if product is None:
         return None
+
     current = SlaPeriod.objects.filter(product=product, ended_at__isnull=True).first()
     if current is not None and current.status == outcome.status:
         return None
@@ -405,6 +406,7 @@ def _sla_period_open(
             current.pk,
         )
         return None
+
     if current is not None:
         current.ended_at = now
         current.save(update_fields=["ended_at"])
@@ -418,6 +420,7 @@ def _sla_period_open(
     logger.info(
         "SLA of product %s is now %s (period %s)", product_id, outcome.status, period.pk
     )
+
     if outcome.status == SlaStatus.BREACHED:
         _notify_breach(product, period, outcome)
     return period

@@ -7,7 +7,7 @@ contract violations, with one value of each per UTC day. The history is read
 from timestamps already stored (runs, schema versions, violations, SLA periods),
 so it needs no snapshot table:
 - freshness at a day's end is the time since the newest COMPLETE run that wrote
-  each port by then; a product is fresh when its stalest port is within target;
+  each port by then. A product is fresh when its stalest port is within target.
 - a schema change is a schema fingerprint new to a port (its dataset or any
   alias of it), other than the port's first schema;
 - a run counts on the day it ended (its state time when no end was sent); a
@@ -177,7 +177,7 @@ def _percent(part: int, whole: int) -> float | None:
 def product_trust(
     product: DataProduct, *, days: int = DEFAULT_DAYS, now: datetime | None = None
 ) -> ProductTrust:
-    """The trust view of one product over the last `days` UTC days."""
+    """Build the trust view of one product over the last `days` UTC days."""
     return _products_trust([product.pk], days=days, now=now or timezone.now())[0]
 
 
@@ -188,8 +188,11 @@ def domain_trust(
     days: int = DEFAULT_DAYS,
     now: datetime | None = None,
 ) -> DomainTrust:
-    """The trust view of a domain over `products`: pass only those the reader
-    may see, such as `products_visible_to(user).filter(domain=domain)`."""
+    """Build the trust view of a domain from `products`.
+
+    Pass only the products the reader may see, such as
+    `products_visible_to(user)`: the domain's share of them is counted.
+    """
     now = now or timezone.now()
     product_ids = list(products.filter(domain=domain).values_list("pk", flat=True))
     trusts = _products_trust(product_ids, days=days, now=now)
@@ -228,62 +231,84 @@ def _empty_history(days: int, now: datetime) -> list[TrustDay]:
     ]
 
 
+@dataclass(frozen=True)
+class _Facts:
+    """What the trust queries read for a set of products, by product id."""
+
+    window: trust_queries.Window
+    open_periods: dict[int, SlaPeriod]
+    ports: dict[int, list[int]]
+    successes: dict[int, dict[int, datetime]]
+    runs: dict[tuple[int, int], tuple[int, int]]
+    schema_changes: dict[tuple[int, int], int]
+    violations: dict[tuple[int, int], int]
+    attainment: dict[int, list[DayAttainment]]
+
+
 def _products_trust(
     product_ids: list[int], *, days: int, now: datetime
 ) -> list[ProductTrust]:
-    """Eight queries for any number of products."""
+    """Build the trust view of each product, in eight queries for any number."""
     window = trust_queries.Window(now, days)
     products = list(
         DataProduct.objects.filter(pk__in=product_ids).select_related("service_level")
     )
-    open_periods = {
-        period.product_id: period
-        for period in SlaPeriod.objects.filter(
-            product_id__in=product_ids, ended_at__isnull=True
-        ).only("product_id", "status", "started_at")
-    }
-    ports = trust_queries.ports_by_product(product_ids)
-    successes = trust_queries.successes_by_port(product_ids, window)
-    runs = trust_queries.runs_by_product_day(product_ids, window)
-    schema_changes = trust_queries.schema_changes_by_product_day(product_ids, window)
-    violations = trust_queries.open_violations_by_product_day(product_ids, window)
-    attainment = sla_attainment_by_product(product_ids, days=days, now=now)
-    trusts = []
-    for product in products:
-        level = getattr(product, "service_level", None)
-        period = open_periods.get(product.pk)
-        target = level.freshness if level else None
-        ages = trust_queries.freshness_ages(ports[product.pk], successes, window)
-        known = [age is not None and target is not None for age in ages]
-        history = [
+    open_periods = SlaPeriod.objects.filter(
+        product_id__in=product_ids, ended_at__isnull=True
+    ).only("product_id", "status", "started_at")
+    facts = _Facts(
+        window=window,
+        open_periods={period.product_id: period for period in open_periods},
+        ports=trust_queries.ports_by_product(product_ids),
+        successes=trust_queries.successes_by_port(product_ids, window),
+        runs=trust_queries.runs_by_product_day(product_ids, window),
+        schema_changes=trust_queries.schema_changes_by_product_day(product_ids, window),
+        violations=trust_queries.open_violations_by_product_day(product_ids, window),
+        attainment=sla_attainment_by_product(product_ids, days=days, now=now),
+    )
+    return [_product_trust(product, facts) for product in products]
+
+
+def _product_trust(product: DataProduct, facts: _Facts) -> ProductTrust:
+    window = facts.window
+    level = getattr(product, "service_level", None)
+    target = level.freshness if level else None
+    ages = trust_queries.freshness_ages(
+        facts.ports[product.pk], facts.successes, window
+    )
+    attainment = facts.attainment[product.pk]
+
+    history = []
+    for index in range(window.days):
+        known = ages[index] is not None and target is not None
+        runs, failed_runs = facts.runs.get((product.pk, index), (0, 0))
+        history.append(
             TrustDay(
-                day=window.first_day + timedelta(days=i),
-                attainment=attainment[product.pk][i].percent,
-                fresh_products=int(known[i] and ages[i] <= target),
-                known_products=int(known[i]),
-                freshness_age=ages[i],
-                schema_changes=schema_changes.get((product.pk, i), 0),
-                runs=runs.get((product.pk, i), (0, 0))[0],
-                failed_runs=runs.get((product.pk, i), (0, 0))[1],
-                open_violations=violations.get((product.pk, i), 0),
-            )
-            for i in range(days)
-        ]
-        trusts.append(
-            ProductTrust(
-                product=product,
-                now=now,
-                days=days,
-                sla_status=period.status if period else None,
-                sla_since=period.started_at if period else None,
-                freshness_target=target,
-                availability_target=level.availability_target if level else None,
-                freshness_age=ages[-1],
-                attainment=attainment[product.pk],
-                history=history,
+                day=window.first_day + timedelta(days=index),
+                attainment=attainment[index].percent,
+                fresh_products=int(known and ages[index] <= target),
+                known_products=int(known),
+                freshness_age=ages[index],
+                schema_changes=facts.schema_changes.get((product.pk, index), 0),
+                runs=runs,
+                failed_runs=failed_runs,
+                open_violations=facts.violations.get((product.pk, index), 0),
             )
         )
-    return trusts
+
+    period = facts.open_periods.get(product.pk)
+    return ProductTrust(
+        product=product,
+        now=window.now,
+        days=window.days,
+        sla_status=period.status if period else None,
+        sla_since=period.started_at if period else None,
+        freshness_target=target,
+        availability_target=level.availability_target if level else None,
+        freshness_age=ages[-1],
+        attainment=attainment,
+        history=history,
+    )
 
 
 @dataclass(frozen=True)
@@ -301,7 +326,7 @@ class AttainmentChart:
 def sla_attainment_chart(
     product: DataProduct, *, days: int = DEFAULT_DAYS, now: datetime | None = None
 ) -> AttainmentChart:
-    """The product's attainment per day and its target (two queries)."""
+    """Read the product's attainment per day and its target (two queries)."""
     attainment = sla_attainment_by_product([product.pk], days=days, now=now)
     target = (
         ServiceLevel.objects.filter(product=product)

@@ -95,8 +95,8 @@ def ports_by_product(product_ids: list[int]) -> dict[int, list[int]]:
 def successes_by_port(
     product_ids: list[int], window: Window
 ) -> dict[int, dict[int, datetime]]:
-    """The last COMPLETE run end of each port per day index; -1 holds the last
-    one before the window."""
+    """Find the last COMPLETE run end of each port per day index. Index -1 is
+    the last one before the window."""
     day = Case(
         When(
             run__ended_at__lt=window.start, then=Value(window.first_day - timedelta(1))
@@ -126,8 +126,8 @@ def successes_by_port(
 def freshness_ages(
     port_ids: list[int], successes: dict, window: Window
 ) -> list[timedelta | None]:
-    """The age of the stalest port at each day's end; None while a port has
-    no COMPLETE run or the product has no port."""
+    """Compute the age of the stalest port at each day's end. An age is None
+    while a port has no COMPLETE run, or when the product has no port."""
     latest = {port_id: successes.get(port_id, {}).get(-1) for port_id in port_ids}
     ages = []
     for index in range(window.days):

@@ -78,7 +78,7 @@ def trust_bar_chart(
 
 @register.filter
 def duration_words(value):
-    """A duration for people ("7 hours 5 minutes"); an em dash when unknown."""
+    """Write a duration for people ("7 hours 5 minutes"), or an em dash for None."""
     if value is None:
         return "—"
     return describe_duration(value)
@@ -99,7 +99,7 @@ def sla_badge_class(status: str | None) -> str:
 
 @register.filter
 def sla_status_label(status: str | None) -> str:
-    """The status as people read it ("at risk"); "not evaluated" when None."""
+    """Write the status as people read it ("at risk"), or "not evaluated"."""
     if not status:
         return "not evaluated"
     # Only some choices have explicit labels; the others are capitalised.

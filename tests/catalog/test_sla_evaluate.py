@@ -45,7 +45,7 @@ def _status(product):
     return SlaPeriod.objects.get(product=product, ended_at__isnull=True).status
 
 
-def test_sla_met_after_a_recent_complete_run(owner):
+def test_sla_met_after_recent_run(owner):
     _complete("load_orders", ORDERS, NOW - timedelta(hours=2))
     product = _orders(owner)
     publish(product, ORDERS)
@@ -61,7 +61,7 @@ def test_sla_met_after_a_recent_complete_run(owner):
     )
 
 
-def test_sla_at_risk_past_80_percent_of_freshness(owner):
+def test_sla_at_risk_past_80_percent(owner):
     _complete("load_orders", ORDERS, NOW - timedelta(hours=5))
     product = _orders(owner)
     publish(product, ORDERS)
@@ -119,7 +119,7 @@ def test_sla_unknown_without_output_port(owner):
     assert period.detail == "The product has no output port."
 
 
-def test_sla_ignores_runs_ended_after_evaluation_time(owner):
+def test_sla_ignores_runs_ending_later(owner):
     _complete("load_orders", ORDERS, NOW - timedelta(hours=7))
     _complete("load_orders", ORDERS, NOW + timedelta(minutes=1))
     product = _orders(owner)
@@ -130,7 +130,7 @@ def test_sla_ignores_runs_ended_after_evaluation_time(owner):
     assert _status(product) == SlaStatus.BREACHED
 
 
-def test_sla_at_risk_when_scheduled_run_missing(owner):
+def test_sla_at_risk_missed_schedule(owner):
     # Fresh enough (6 hours 20 minutes of 24), but the 06:00 run is 6 hours late.
     _complete("load_orders", ORDERS, NOW - timedelta(hours=6, minutes=20))
     product = _orders(owner, freshness=timedelta(hours=24), schedule="0 6 * * *")
@@ -146,7 +146,7 @@ def test_sla_at_risk_when_scheduled_run_missing(owner):
     )
 
 
-def test_sla_met_when_scheduled_run_within_grace(owner):
+def test_sla_met_within_schedule_grace(owner):
     _complete("load_orders", ORDERS, NOW - timedelta(hours=5))
     product = _orders(owner, freshness=timedelta(hours=24), schedule="45 11 * * *")
     publish(product, ORDERS)
@@ -216,7 +216,7 @@ def test_sla_status_change_closes_open_period(owner):
     assert breached.ended_at is None
 
 
-def test_sla_evaluation_older_than_open_period_is_skipped(owner):
+def test_sla_skips_stale_evaluation(owner):
     _complete("load_orders", ORDERS, NOW - timedelta(hours=1))
     product = _orders(owner)
     publish(product, ORDERS)
@@ -255,7 +255,7 @@ def _downstream_of_orders(steward, **fields):
     return revenue
 
 
-def test_sla_breach_notifies_owners_and_downstream_once(owner, steward):
+def test_breach_notifies_owners_and_downstream_once(owner, steward):
     _complete("load_orders", ORDERS, NOW - timedelta(hours=7))
     product = _orders(owner)
     publish(product, ORDERS)
@@ -282,7 +282,7 @@ def test_sla_breach_notifies_owners_and_downstream_once(owner, steward):
     )
 
 
-def test_sla_breach_again_after_recovery_notifies_again(owner):
+def test_second_breach_notifies_again(owner):
     _complete("load_orders", ORDERS, NOW - timedelta(hours=7))
     product = _orders(owner)
     publish(product, ORDERS)
@@ -301,7 +301,7 @@ def test_sla_breach_again_after_recovery_notifies_again(owner):
     assert Notification.objects.filter(recipient=owner).count() == 2
 
 
-def test_sla_breach_of_restricted_product_unnamed_downstream(owner, steward):
+def test_restricted_breach_unnamed_downstream(owner, steward):
     _complete("load_orders", ORDERS, NOW - timedelta(hours=7))
     product = _orders(owner, classification=DataProduct.Classification.RESTRICTED)
     publish(product, ORDERS)
@@ -346,7 +346,7 @@ def test_latest_scheduled_time(expression, before, expected):
     assert found == datetime.fromisoformat(expected).replace(tzinfo=UTC)
 
 
-def test_beat_installs_sla_evaluation_every_minute(transactional_db):
+def test_beat_installs_sla_evaluation(transactional_db):
     DatabaseScheduler(app=celery_app)
 
     entry = PeriodicTask.objects.get(name="catalog-evaluate-slas")
@@ -356,7 +356,7 @@ def test_beat_installs_sla_evaluation_every_minute(transactional_db):
     assert entry.expire_seconds == 55
 
 
-def test_evaluate_slas_task_evaluates_every_sla(owner):
+def test_evaluate_slas_task_runs(owner):
     _complete("load_orders", ORDERS, timezone.now() - timedelta(hours=1))
     product = _orders(owner)
     publish(product, ORDERS)

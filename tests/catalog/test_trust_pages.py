@@ -41,6 +41,7 @@ def estate(owner):
             outputs=["/ledger"],
         ),
     )
+
     orders = make_product("Orders", owner=owner)
     service_level_set(product=orders, freshness=timedelta(hours=6))
     publish(orders, "/orders/daily")
@@ -49,6 +50,7 @@ def estate(owner):
     )
     service_level_set(product=ledger, availability_target=99)
     publish(ledger, "/ledger")
+
     sla_evaluate(now=now)
     return {"orders": orders, "ledger": ledger}
 
