@@ -115,6 +115,12 @@ class ProductTrust:
         return self.history[-1].open_violations
 
     @property
+    def freshness_target_hours(self) -> float | None:
+        if self.freshness_target is None:
+            return None
+        return round(self.freshness_target.total_seconds() / 3600, 1)
+
+    @property
     def is_fresh(self) -> bool | None:
         if self.freshness_age is None or self.freshness_target is None:
             return None

@@ -41,16 +41,28 @@ class Bar:
 
 @register.inclusion_tag("catalog/_trust_chart.html")
 def trust_bar_chart(
-    days, metric: str, *, title: str, unit: str = "", tone: str = "primary"
+    days,
+    metric: str,
+    *,
+    title: str,
+    unit: str = "",
+    tone: str = "primary",
+    reference: float | None = None,
 ):
     """Draw one bar per day of `days` (objects with `.day`) for attribute `metric`.
 
-    A `unit` of "%" scales bars from 0 to 100; otherwise the largest value of the
-    window is the full height.
+    A `unit` of "%" scales bars from 0 to 100. Otherwise the largest value of the
+    window, or `reference` if larger, is the full height. A `reference` (such as
+    a target) is drawn as a dashed line.
     """
     values = [getattr(day, metric) for day in days]
     known = [value for value in values if value is not None]
-    maximum = 100 if unit == "%" else max(known, default=0) or 1
+    # A Decimal target would print its trailing zeros ("95.00").
+    reference = None if reference is None else float(reference)
+    if unit == "%":
+        maximum = 100
+    else:
+        maximum = max([*known, reference or 0]) or 1
     bars = []
     for index, (day, value) in enumerate(zip(days, values, strict=True)):
         height = EMPTY_BAR_HEIGHT
@@ -66,8 +78,13 @@ def trust_bar_chart(
                 has_value=value is not None,
             )
         )
+    reference_y = None
+    if reference is not None:
+        reference_y = round(CHART_HEIGHT - CHART_HEIGHT * reference / maximum, 2)
     return {
         "bars": bars,
+        "reference_y": reference_y,
+        "reference_text": None if reference is None else f"{reference:g}{unit}",
         "title": title,
         "tone": TONES.get(tone, TONES["primary"]),
         "width": len(bars) * (BAR_WIDTH + BAR_GAP),
