@@ -1,8 +1,11 @@
 """SLA evaluation from OpenLineage events the tests send, at times they choose."""
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 from django_celery_beat.schedulers import DatabaseScheduler
@@ -18,6 +21,7 @@ from catalog.tasks import evaluate_slas
 from portal.celery import app as celery_app
 from tests.catalog.sla_events import publish, run_events, send
 from tests.catalog_factories import make_product
+from tests.conftest import second_session
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 ORDERS = "/orders/daily"
@@ -364,3 +368,51 @@ def test_evaluate_slas_task_runs(owner):
     evaluate_slas.apply()
 
     assert _status(product) == SlaStatus.MET
+
+
+def test_concurrent_evaluation_waits_for_lock(transactional_db, owner):
+    _complete("load_orders", ORDERS, NOW - timedelta(hours=1))
+    product = _orders(owner)
+    publish(product, ORDERS)
+    opened = []
+
+    def evaluate():
+        try:
+            opened.extend(sla_evaluate(now=NOW))
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=evaluate)
+    with second_session() as other:
+        with other.transaction():
+            # Another evaluation holds the product row and records the change.
+            other.execute(
+                "SELECT id FROM catalog_dataproduct WHERE id = %s FOR UPDATE",
+                [product.pk],
+            )
+            worker.start()
+            assert _wait_for_lock_wait(other), "The evaluation never waited."
+            other.execute(
+                "INSERT INTO catalog_slaperiod "
+                "(product_id, status, started_at, detail) "
+                "VALUES (%s, 'met', %s, 'Recorded by another worker.')",
+                [product.pk, NOW],
+            )
+        worker.join(timeout=30)
+
+    assert not worker.is_alive()
+    assert opened == []
+    period = SlaPeriod.objects.get(product=product)
+    assert period.detail == "Recorded by another worker."
+
+
+def _wait_for_lock_wait(session, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        waiting = session.execute(
+            "SELECT count(*) FROM pg_locks WHERE NOT granted"
+        ).fetchone()[0]
+        if waiting:
+            return True
+        time.sleep(0.05)
+    return False
