@@ -249,6 +249,8 @@ def port_freshness(
     Runs that ended after `now` are left out, so that an evaluation at a past
     time counts only the runs that had ended by then.
     """
+    # NOTE: no index orders a dataset's output runs by their end, so each port
+    # costs a scan of its dataset's output runs.
     newest_success = (
         RunDataset.objects.filter(
             dataset_id=OuterRef("dataset_id"),
@@ -334,17 +336,28 @@ def sla_outcome(
         return SlaOutcome(SlaStatus.UNKNOWN, "No freshness target is set.")
     if not ports:
         return SlaOutcome(SlaStatus.UNKNOWN, "The product has no output port.")
-    expected_at = None
-    if level.schedule:
-        expected_at = latest_scheduled_time(
-            parse_schedule(level.schedule), now - SCHEDULE_GRACE
-        )
+    expected_at = _expected_run_time(level, now)
     outcomes = [_port_outcome(level, port, now, expected_at) for port in ports]
     # The worst port decides; among equals, the one updated longest ago.
     return max(
         outcomes,
         key=lambda outcome: (_RANK[outcome.status], outcome.age or timedelta(0)),
     )
+
+
+def _expected_run_time(level: ServiceLevel, now: datetime) -> datetime | None:
+    """Find the latest scheduled run time whose grace has passed."""
+    if not level.schedule:
+        return None
+    try:
+        schedule = parse_schedule(level.schedule)
+    except ValidationError:
+        # `service_level_set` validates schedules, but the admin site does not.
+        logger.warning(
+            "Ignored the invalid SLA schedule of product %s", level.product_id
+        )
+        return None
+    return latest_scheduled_time(schedule, now - SCHEDULE_GRACE)
 
 
 def sla_evaluate(

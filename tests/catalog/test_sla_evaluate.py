@@ -10,7 +10,13 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 from django_celery_beat.schedulers import DatabaseScheduler
 
-from catalog.models import DataProduct, Notification, SlaPeriod, SlaStatus
+from catalog.models import (
+    DataProduct,
+    Notification,
+    ServiceLevel,
+    SlaPeriod,
+    SlaStatus,
+)
 from catalog.sla import (
     latest_scheduled_time,
     parse_schedule,
@@ -160,6 +166,18 @@ def test_sla_met_within_schedule_grace(owner):
     # 11:45 plus 30 minutes of grace is still ahead, and the 11:45 run of
     # the day before is covered by the run that ended at 07:00.
     assert _status(product) == SlaStatus.MET
+
+
+def test_sla_ignores_invalid_stored_schedule(owner, caplog):
+    _complete("load_orders", ORDERS, NOW - timedelta(hours=1))
+    product = _orders(owner)
+    publish(product, ORDERS)
+    ServiceLevel.objects.filter(product=product).update(schedule="every day")
+
+    sla_evaluate(now=NOW)
+
+    assert _status(product) == SlaStatus.MET
+    assert f"Ignored the invalid SLA schedule of product {product.pk}" in caplog.text
 
 
 def test_sla_worst_port_decides(owner):
