@@ -244,7 +244,8 @@ class PortFreshness:
 def port_freshness(
     product_ids: list[int], *, now: datetime
 ) -> dict[int, list[PortFreshness]]:
-    """The ports of these products with their last successful update (one query).
+    """Read the ports of these products with their last successful update (one
+    query).
 
     Runs that ended after `now` are left out, so that an evaluation at a past
     time counts only the runs that had ended by then.

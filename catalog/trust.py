@@ -10,9 +10,9 @@ so it needs no snapshot table:
   each port by then. A product is fresh when its stalest port is within target.
 - a schema change is a schema fingerprint new to a port (its dataset or any
   alias of it), other than the port's first schema;
-- a run counts on the day it ended (its state time when no end was sent); a
-  failed run is one in state FAIL or ABORT, among the COMPLETE, FAIL and ABORT
-  runs that wrote a port;
+- a run counts on the day it ended, or of its state time when no end was sent.
+  The failed share is the runs in state FAIL or ABORT among the COMPLETE, FAIL
+  and ABORT runs that wrote a port;
 - a violation is open at a day's end when detected before and not resolved by
   then.
 A domain sums its products. A run that wrote ports of two products counts once
@@ -239,7 +239,7 @@ def _empty_history(days: int, now: datetime) -> list[TrustDay]:
 
 @dataclass(frozen=True)
 class _Facts:
-    """What the trust queries read for a set of products, by product id."""
+    """The rows the trust queries read for a set of products, by product id."""
 
     window: trust_queries.Window
     open_periods: dict[int, SlaPeriod]

@@ -47,7 +47,8 @@ def _violation(port, detected_at, resolved_at=None, field_path="amount"):
 
 def _orders_history(owner, **fields):
     """Orders over 8 to 10 March: five runs, two schema changes, SLA periods
-    from six evaluations and three contract violations still open in March."""
+    from six evaluations, and four contract violations of which one was
+    resolved before March."""
     send(
         _run(
             "load_orders",
@@ -74,6 +75,7 @@ def _orders_history(owner, **fields):
             ],
         ),
     )
+
     product = make_product("Orders", owner=owner, **fields)
     service_level_set(
         product=product,
@@ -81,6 +83,7 @@ def _orders_history(owner, **fields):
         availability_target=95,
     )
     port = publish(product, ORDERS)
+
     for at in (
         MARCH_8 + timedelta(hours=8, minutes=30),  # met
         MARCH_8 + timedelta(hours=14, minutes=30),  # breached
@@ -90,6 +93,7 @@ def _orders_history(owner, **fields):
         MARCH_10 + timedelta(hours=11, minutes=30),  # met
     ):
         sla_evaluate(product_ids=[product.pk], now=at)
+
     _violation(port, MARCH_8 - timedelta(days=7), MARCH_8 - timedelta(days=6), "a")
     _violation(port, MARCH_8 - timedelta(days=1), None, "b")
     _violation(port, MARCH_9 + timedelta(hours=10), MARCH_10 + timedelta(hours=11))
