@@ -18,8 +18,8 @@ from catalog.trust import DEFAULT_DAYS, domain_trust, product_trust
 MAX_DAYS = 365
 
 
-class SecondsField(serializers.Field):
-    """A timedelta as a number of seconds."""
+class SecondsField(serializers.FloatField):
+    """A timedelta as a number of seconds (a float in the OpenAPI schema)."""
 
     def to_representation(self, value):
         return value.total_seconds()
