@@ -19,3 +19,9 @@ def ports_changed(port_ids: list[int]) -> None:
         )
     )
     sla_evaluate(product_ids=product_ids)
+
+
+@shared_task
+def evaluate_slas() -> None:
+    """Evaluate every SLA: freshness runs out with time, not only with events."""
+    sla_evaluate()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from catalog import edit_views, product_views, views
+from catalog import edit_views, product_views, trust_views, views
 
 app_name = "catalog"
 
@@ -9,6 +9,11 @@ urlpatterns = [
     path("dashboard", views.dashboard, name="dashboard"),
     path("notifications/read", views.notifications_read, name="notifications-read"),
     path("domains/<slug:slug>/", views.domain_detail, name="domain-detail"),
+    path(
+        "domains/<slug:slug>/trust",
+        trust_views.domain_trust_page,
+        name="domain-trust",
+    ),
     path("products/new", edit_views.product_create, name="product-create"),
     path("products/<slug:slug>/", product_views.product_detail, name="product-detail"),
     path(
@@ -17,6 +22,11 @@ urlpatterns = [
         name="request-access",
     ),
     path("products/<slug:slug>/edit", edit_views.product_edit, name="product-edit"),
+    path(
+        "products/<slug:slug>/trust",
+        trust_views.product_trust_page,
+        name="product-trust",
+    ),
     path(
         "products/<slug:slug>/owners",
         edit_views.ownership_add,

@@ -5,6 +5,7 @@ Every setting that differs between machines comes from an environment variable
 production process without SECRET_KEY refuses to start.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -210,6 +211,16 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The DatabaseScheduler installs these entries at start. A run left queued past
+# the next one expires, so a slow worker is not handed a pile of evaluations
+# (django-celery-beat reads `expire_seconds`, not Celery's `expires`).
+CELERY_BEAT_SCHEDULE = {
+    "catalog-evaluate-slas": {
+        "task": "catalog.tasks.evaluate_slas",
+        "schedule": timedelta(minutes=1),
+        "options": {"expire_seconds": 55},
+    },
+}
 CELERY_TIMEZONE = TIME_ZONE
 
 # OpenLineage ingestion limits. A body over LINEAGE_MAX_BODY_BYTES (after gzip

@@ -9,6 +9,7 @@ from catalog.api import (
     products,
     sla,
     tags,
+    trust,
 )
 
 app_name = "catalog-api"
@@ -22,6 +23,11 @@ urlpatterns = [
         "domains/<slug:slug>",
         domains.DomainDetailView.as_view(),
         name="domain-detail",
+    ),
+    path(
+        "domains/<slug:slug>/trust",
+        trust.DomainTrustView.as_view(),
+        name="domain-trust",
     ),
     path("tags", tags.TagListView.as_view(), name="tag-list"),
     path("products", products.ProductListView.as_view(), name="product-list"),
@@ -58,6 +64,7 @@ urlpatterns = [
         name="violation-list",
     ),
     path(f"{PRODUCT}/sla", sla.ServiceLevelView.as_view(), name="sla"),
+    path(f"{PRODUCT}/trust", trust.ProductTrustView.as_view(), name="product-trust"),
     path(
         f"{PRODUCT}/features",
         features.ProductFeatureListView.as_view(),
