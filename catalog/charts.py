@@ -1,17 +1,15 @@
 """Geometry for the SVG drawn on the product page, computed on the server.
 
 The pages' Content Security Policy allows no inline script, so the product
-lineage graph and the SLA attainment chart are laid out here and the templates
-only write the numbers into SVG attributes.
+lineage graph is laid out here and the template only writes the numbers into
+SVG attributes.
 """
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.urls import reverse
 
 from catalog.models import DataProduct
-from catalog.sla import DayAttainment
 
 # Product lineage graph, in SVG user units.
 NODE_WIDTH = 220
@@ -22,12 +20,6 @@ COLUMN_STEP = 300
 # graph name all of them.
 MAX_SIDE_NODES = 12
 LABEL_CHARS = 26
-
-# Attainment chart: one bar per day.
-BAR_STEP = 12
-BAR_WIDTH = 9
-CHART_HEIGHT = 100
-NO_DATA_HEIGHT = 3
 
 
 @dataclass(frozen=True)
@@ -119,58 +111,4 @@ def product_graph(product: DataProduct, inputs: list, consumers: list) -> Produc
         edges=edges,
         hidden_inputs=max(len(inputs) - MAX_SIDE_NODES, 0),
         hidden_consumers=max(len(consumers) - MAX_SIDE_NODES, 0),
-    )
-
-
-@dataclass(frozen=True)
-class AttainmentBar:
-    day: str
-    percent: float | None
-    x: int
-    y: int
-    height: int
-    # "within" (at or above the target), "below" or "unknown": the CSS class.
-    level: str
-
-
-@dataclass(frozen=True)
-class AttainmentChart:
-    width: int
-    height: int
-    bars: list[AttainmentBar]
-    target_y: int | None
-    bar_width: int = BAR_WIDTH
-
-
-def attainment_chart(
-    days: list[DayAttainment], target: Decimal | None
-) -> AttainmentChart:
-    """Lay out one bar per day, as tall as the day's attainment.
-
-    A day without data gets a stub bar, so that the gap shows.
-    """
-    target_percent = float(target) if target is not None else 100.0
-    bars = []
-    for index, day in enumerate(days):
-        percent = day.percent
-        if percent is None:
-            height, level = NO_DATA_HEIGHT, "unknown"
-        else:
-            height = max(round(percent * CHART_HEIGHT / 100), 1)
-            level = "within" if percent >= target_percent else "below"
-        bars.append(
-            AttainmentBar(
-                day=day.day.isoformat(),
-                percent=percent,
-                x=index * BAR_STEP,
-                y=CHART_HEIGHT - height,
-                height=height,
-                level=level,
-            )
-        )
-    target_y = None
-    if target is not None:
-        target_y = CHART_HEIGHT - round(float(target) * CHART_HEIGHT / 100)
-    return AttainmentChart(
-        width=len(days) * BAR_STEP, height=CHART_HEIGHT, bars=bars, target_y=target_y
     )

@@ -12,7 +12,8 @@ from catalog.forms import AccessRequestForm, apply_validation_error
 from catalog.markdown import render as render_markdown
 from catalog.models import DataProduct
 from catalog.permissions import can_manage_product
-from catalog.sla import attainment_percent, current_sla_period, sla_attainment
+from catalog.sla import current_sla_period
+from catalog.trust import product_trust, sla_attainment_chart
 
 ATTAINMENT_DAYS = 30
 
@@ -27,15 +28,11 @@ ACCESS_REQUEST_MESSAGES = {
 
 
 def _sla_context(product: DataProduct) -> dict:
-    service_level = getattr(product, "service_level", None)
-    days = sla_attainment(product, days=ATTAINMENT_DAYS)
-    target = service_level.availability_target if service_level else None
     return {
-        "service_level": service_level,
+        "service_level": getattr(product, "service_level", None),
         "sla_period": current_sla_period(product),
-        "attainment_days": ATTAINMENT_DAYS,
-        "attainment": attainment_percent(days),
-        "attainment_chart": charts.attainment_chart(days, target),
+        "attainment": sla_attainment_chart(product, days=ATTAINMENT_DAYS),
+        "trust": product_trust(product, days=ATTAINMENT_DAYS),
     }
 
 
