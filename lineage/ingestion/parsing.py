@@ -334,7 +334,11 @@ def _read_facets(
 
 
 def _interpret_schema(fields: list) -> list[dict]:
-    """Return schema fields as {name, type, description} plus nested `fields`."""
+    """Return schema fields as {name, type, description} plus nested `fields`.
+
+    The spec's schema facet has no nullability, but some producers add a
+    boolean `nullable` to a field; it is kept, since data contracts check it.
+    """
     interpreted = []
     for field in fields:
         item = {
@@ -342,6 +346,8 @@ def _interpret_schema(fields: list) -> list[dict]:
             "type": field.get("type") or "",
             "description": field.get("description") or "",
         }
+        if isinstance(field.get("nullable"), bool):
+            item["nullable"] = field["nullable"]
         if field.get("fields"):
             item["fields"] = _interpret_schema(field["fields"])
         interpreted.append(item)

@@ -175,6 +175,19 @@ def test_unknown_nullability_is_no_violation(owner):
     assert not ContractViolation.objects.exists()
 
 
+def test_sent_nullable_field_loosens_the_contract(owner):
+    port = contracted_port(owner)
+    fields = copy.deepcopy(ORDERS_SCHEMA)
+    fields[0]["nullable"] = True
+
+    send_schema(fields, minutes=1)
+    contracts_check_ports(port_ids=[port.pk])
+
+    assert open_violations(port) == [
+        ("nullability_loosened", "id", "not nullable", "nullable")
+    ]
+
+
 def test_alias_schema_checked_against_contract(owner):
     port = contracted_port(owner)
 
