@@ -291,10 +291,11 @@ class DataContract(models.Model):
     """
 
     class Compatibility(models.TextChoices):
-        # Consumers of the previous version can read the new one.
-        BACKWARD = "backward"
-        # Consumers of the new version can read data of the previous one.
+        # Schema Registry's terms. The default, forward, protects the consumers
+        # a product already has: they can read what the new version describes.
         FORWARD = "forward"
+        # Consumers of the new version can read data of the previous one.
+        BACKWARD = "backward"
         FULL = "full"
         NONE = "none"
 
@@ -306,7 +307,7 @@ class DataContract(models.Model):
     version_minor = models.PositiveIntegerField()
     version_patch = models.PositiveIntegerField()
     compatibility = models.CharField(
-        max_length=16, choices=Compatibility.choices, default=Compatibility.BACKWARD
+        max_length=16, choices=Compatibility.choices, default=Compatibility.FORWARD
     )
     fields = models.JSONField(default=list)
     created_by = models.ForeignKey(

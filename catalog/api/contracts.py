@@ -87,7 +87,7 @@ class ContractCreateSerializer(serializers.Serializer):
     version = serializers.CharField(max_length=50)
     compatibility = serializers.ChoiceField(
         choices=DataContract.Compatibility.choices,
-        default=DataContract.Compatibility.BACKWARD,
+        default=DataContract.Compatibility.FORWARD,
     )
     fields = SchemaFieldsField()
 
@@ -177,7 +177,7 @@ class PortMixin:
 
 class ContractListView(PortMixin, generics.ListCreateAPIView):
     """`GET` lists the contract versions of an output port, newest first;
-    `POST` adds a version: `{"version": "1.1.0", "compatibility": "backward",
+    `POST` adds a version: `{"version": "1.1.0", "compatibility": "forward",
     "fields": [...]}`. A version must be greater than the latest, and one that
     breaks the latest version's compatibility rule needs a higher major
     version."""

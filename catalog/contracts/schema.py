@@ -90,13 +90,12 @@ READS_PREVIOUS_KINDS = frozenset(
     }
 )
 Compatibility = DataContract.Compatibility
-# NOTE: the directions follow DataContract.Compatibility, where backward
-# protects consumers of the previous version. Confluent Schema Registry's
-# documentation ("Schema Evolution and Compatibility") names them the other way
-# round: its BACKWARD lets consumers of the new schema read old data.
+# The directions are Confluent Schema Registry's: forward lets consumers of the
+# previous version read data in the new shape, backward lets consumers of the
+# new version read data written before it.
 EVOLUTION_KINDS = {
-    Compatibility.BACKWARD: CONFORMANCE_KINDS,
-    Compatibility.FORWARD: READS_PREVIOUS_KINDS,
+    Compatibility.FORWARD: CONFORMANCE_KINDS,
+    Compatibility.BACKWARD: READS_PREVIOUS_KINDS,
     Compatibility.FULL: CONFORMANCE_KINDS | READS_PREVIOUS_KINDS,
     Compatibility.NONE: frozenset(),
 }
@@ -396,11 +395,11 @@ def proposed_schema_breaks(
     """Breaking changes of a schema a pipeline proposes to write.
 
     Every conformance break counts. An added required field also breaks a
-    contract whose rule is forward or full, because consumers on that rule
+    contract whose rule is backward or full, because consumers on that rule
     must be able to read data written before the field existed.
     """
     kinds = set(CONFORMANCE_KINDS)
-    if compatibility in (Compatibility.FORWARD, Compatibility.FULL):
+    if compatibility in (Compatibility.BACKWARD, Compatibility.FULL):
         kinds.add(BreakingKind.REQUIRED_FIELD_ADDED)
     return [
         change

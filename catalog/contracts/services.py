@@ -7,9 +7,9 @@ version's rule governs the next version. A version that breaks the rule is
 rejected unless its major version is higher, since semantic versioning
 announces a breaking change with a major bump. The rules, in the terms of
 `DataContract.Compatibility`:
-- backward: consumers of the previous version can read data in the new shape,
+- forward: consumers of the previous version can read data in the new shape,
   so no field may be removed, change type or become nullable;
-- forward: consumers of the new version can read data in the previous shape,
+- backward: consumers of the new version can read data in the previous shape,
   so no required field may be added, and no field may change type or stop
   being nullable;
 - full: both; none: anything goes.
@@ -62,7 +62,7 @@ def contract_create(
     port: OutputPort,
     version: str,
     fields: list,
-    compatibility: str = DataContract.Compatibility.BACKWARD,
+    compatibility: str = DataContract.Compatibility.FORWARD,
     created_by: AbstractBaseUser | None = None,
 ) -> DataContract:
     """Add a contract version to a port and check the port's schemas against it.

@@ -184,12 +184,12 @@ class Migration(migrations.Migration):
                     "compatibility",
                     models.CharField(
                         choices=[
-                            ("backward", "Backward"),
                             ("forward", "Forward"),
+                            ("backward", "Backward"),
                             ("full", "Full"),
                             ("none", "None"),
                         ],
-                        default="backward",
+                        default="forward",
                         max_length=16,
                     ),
                 ),

@@ -85,7 +85,7 @@ def send_schema(fields: list, **options) -> None:
 
 
 def contracted_port(
-    owner, stewards=(), *, compatibility="backward", written=ORDERS_SCHEMA, **product
+    owner, stewards=(), *, compatibility="forward", written=ORDERS_SCHEMA, **product
 ):
     """An orders product whose port's dataset was written once, with the schema
     `written`, and then given contract 1.0.0."""

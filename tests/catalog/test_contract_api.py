@@ -43,7 +43,7 @@ def error(response) -> dict:
 
 
 def next_version(**changes) -> dict:
-    body = {"version": "1.1.0", "compatibility": "backward", "fields": ORDERS_CONTRACT}
+    body = {"version": "1.1.0", "compatibility": "forward", "fields": ORDERS_CONTRACT}
     body.update(changes)
     return body
 
@@ -63,7 +63,7 @@ def test_steward_adds_version(client, port, steward):
     assert response.status_code == 201
     body = response.json()
     assert body["version"] == "1.1.0"
-    assert body["compatibility"] == "backward"
+    assert body["compatibility"] == "forward"
     assert body["created_by"] == "steward"
     assert body["fields"][-1] == {
         "name": "note",
@@ -170,7 +170,7 @@ def test_owner_key_with_catalog_write_adds_version(client, port, owner):
         (
             {"fields": ORDERS_CONTRACT[:2]},
             "fields",
-            "Version 1.1.0 breaks the backward compatibility of version 1.0.0: "
+            "Version 1.1.0 breaks the forward compatibility of version 1.0.0: "
             "field removed at customer (expected struct, actual none). A breaking "
             "change needs a higher major version.",
         ),
@@ -182,7 +182,7 @@ def test_owner_key_with_catalog_write_adds_version(client, port, owner):
                 ]
             },
             "fields",
-            "Version 1.1.0 breaks the backward compatibility of version 1.0.0: "
+            "Version 1.1.0 breaks the forward compatibility of version 1.0.0: "
             "nullability loosened at id (expected not nullable, actual nullable). "
             "A breaking change needs a higher major version.",
         ),
@@ -344,7 +344,7 @@ def test_check_compatible_schema(client, port, reader_key):
         "product": "orders",
         "port_id": port.pk,
         "contract_version": "1.0.0",
-        "compatibility": "backward",
+        "compatibility": "forward",
         "breaking_changes": [],
     }
 

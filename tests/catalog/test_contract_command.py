@@ -37,7 +37,7 @@ def test_compatible_schema_exits_zero(owner, tmp_path):
 
     output = run(LAKE, ORDERS, schema_file(tmp_path, {"fields": ORDERS_SCHEMA}))
 
-    assert output == f"Compatible with contract 1.0.0 (backward) of {LAKE}:{ORDERS}.\n"
+    assert output == f"Compatible with contract 1.0.0 (forward) of {LAKE}:{ORDERS}.\n"
 
 
 def test_breaking_schema_exits_one(owner, tmp_path):
@@ -56,7 +56,7 @@ def test_breaking_schema_exits_one(owner, tmp_path):
     assert raised.value.returncode == 1
     assert str(raised.value) == "The schema breaks contract 1.0.0 of orders."
     assert out.getvalue() == (
-        f"1 breaking change against contract 1.0.0 (backward) of {LAKE}:{ORDERS}:\n"
+        f"1 breaking change against contract 1.0.0 (forward) of {LAKE}:{ORDERS}:\n"
         "  field removed at id (expected bigint, actual none)\n"
     )
 

@@ -29,7 +29,7 @@ def test_partial_shows_fields_and_open_violations(owner):
     html = render(port)
 
     assert "Contract 1.0.0" in html
-    assert "backward compatibility" in html
+    assert "forward compatibility" in html
     assert "<code>customer.city</code>" in html
     assert "1 open violation</h4>" in html
     assert "<strong>Field removed</strong> at <code>id</code>" in html

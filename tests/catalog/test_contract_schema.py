@@ -126,14 +126,14 @@ def test_added_optional_field_is_compatible_under_every_rule():
         }
     )
 
-    for rule in ("backward", "forward", "full", "none"):
+    for rule in ("forward", "backward", "full", "none"):
         assert proposed_schema_breaks(expected, proposed, rule) == []
 
 
 @pytest.mark.parametrize(
-    ("rule", "breaks"), [("backward", False), ("forward", True), ("full", True)]
+    ("rule", "breaks"), [("forward", False), ("backward", True), ("full", True)]
 )
-def test_added_required_field_breaks_forward_and_full(rule, breaks):
+def test_added_required_field_breaks_backward_and_full(rule, breaks):
     expected = contract({"name": "id", "type": "bigint"})
     proposed = parse_proposed_schema(
         [
@@ -157,42 +157,42 @@ PREVIOUS = [
     ("new", "rule", "expected"),
     [
         # Removing a field breaks consumers of the previous version.
-        ([PREVIOUS[0]], "backward", [("field_removed", "note", "string", "")]),
-        ([PREVIOUS[0]], "forward", []),
+        ([PREVIOUS[0]], "forward", [("field_removed", "note", "string", "")]),
+        ([PREVIOUS[0]], "backward", []),
         ([PREVIOUS[0]], "full", [("field_removed", "note", "string", "")]),
         ([PREVIOUS[0]], "none", []),
         # A required field breaks consumers of the new version reading old data.
         (
             [*PREVIOUS, {"name": "code", "type": "int", "nullable": False}],
-            "backward",
+            "forward",
             [],
         ),
         (
             [*PREVIOUS, {"name": "code", "type": "int", "nullable": False}],
-            "forward",
+            "backward",
             [("required_field_added", "code", "", "int")],
         ),
-        # Nullability: loosening breaks backward, tightening breaks forward.
+        # Nullability: loosening breaks forward, tightening breaks backward.
         (
             [{"name": "id", "type": "bigint"}, PREVIOUS[1]],
-            "backward",
+            "forward",
             [("nullability_loosened", "id", "not nullable", "nullable")],
         ),
-        ([{"name": "id", "type": "bigint"}, PREVIOUS[1]], "forward", []),
+        ([{"name": "id", "type": "bigint"}, PREVIOUS[1]], "backward", []),
         (
             [PREVIOUS[0], {"name": "note", "type": "string", "nullable": False}],
-            "forward",
+            "backward",
             [("nullability_tightened", "note", "nullable", "not nullable")],
         ),
         (
             [PREVIOUS[0], {"name": "note", "type": "string", "nullable": False}],
-            "backward",
+            "forward",
             [],
         ),
         # A type change breaks both directions.
         (
             [{"name": "id", "type": "string", "nullable": False}, PREVIOUS[1]],
-            "forward",
+            "backward",
             [("type_changed", "id", "bigint", "string")],
         ),
         ([{"name": "id", "type": "INT64", "nullable": False}, PREVIOUS[1]], "full", []),

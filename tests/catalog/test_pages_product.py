@@ -258,7 +258,7 @@ def test_ports_show_contract_and_open_violations(client, consumer, orders):
         response, "Datasets this product publishes, with their current contract"
     )
     assert ports == [
-        ["warehouse:sales.orders", "—", "v1.10.0 (Backward, 2 fields)", "1"]
+        ["warehouse:sales.orders", "—", "v1.10.0 (Forward, 2 fields)", "1"]
     ]
     contract_section = text(section(response, f"contract-{contract.port_id}"))
     expected_violation = (
