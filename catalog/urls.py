@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from catalog import search_views
 
 app_name = "catalog"
 
-urlpatterns = []
+urlpatterns = [
+    path("search", search_views.search, name="search"),
+]
