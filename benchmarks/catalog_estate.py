@@ -3,10 +3,11 @@
 Everything is written with set-based SQL (`generate_series`), so the default
 estate takes a minute or two rather than hours of ORM calls:
 - 20 domains, 200 tags, 2,000 users (`bench_user_0001`, ...) and 20 groups;
-- products named from a vocabulary ("Daily orders by region 004213"), 80 %
-  published, 10 % drafts, 5 % deprecated, 5 % retired; 20 % public, 50 %
-  internal, 20 % confidential, 10 % restricted; two tags each; a user owner,
-  a steward for three in ten and a group steward for one in ten;
+- products named from a vocabulary ("Daily orders by region 004213"). Of
+  them 80 % are published, 10 % drafts, 5 % deprecated and 5 % retired, and
+  20 % public, 50 % internal, 20 % confidential and 10 % restricted. Each has
+  two tags and a user owner. Three in ten have a user steward too, and one in
+  ten a group steward;
 - datasets in three namespaces, each with a current schema of ten fields (one
   in three has an `address` struct of three nested fields), and an older
   schema version for one in five; 90 % of them published by one product each;

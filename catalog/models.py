@@ -504,6 +504,9 @@ class SearchDocument(models.Model):
             ),
             # Serves the documents of one product, rewritten when it changes.
             models.Index(fields=["product"], name="catalog_search_product_idx"),
+            # Serve the tag and owner filters, combined with the text match.
+            GinIndex(fields=["tags"], name="catalog_search_tags_idx"),
+            GinIndex(fields=["owners"], name="catalog_search_owners_idx"),
         ]
 
     def __str__(self):

@@ -64,7 +64,8 @@ def search(request):
         context = {"message": error.message}
         return render(request, "lineage/bad_request.html", context, status=400)
     context = {
-        "q": params.q,
+        # Not "q": base.html fills the navigation bar's lineage search with it.
+        "query": params.q,
         "suggest_url": reverse("catalog-api:search-suggest"),
         "result": None,
     }

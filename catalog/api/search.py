@@ -5,8 +5,10 @@ repeated (`kind`, `domain` (slug), `tag`, `owner` (username),
 `classification`, `lifecycle`: values of one facet match any of them, facets
 combine with AND), `limit` (1 to 50, default 20) and `offset` (0 to 1000).
 Results are what the caller may see, ranked; facet counts are over every
-visible match. Highlights are HTML: the text is escaped and only `<mark>`
-elements are added.
+visible match. A search reads at most 1,000 matches (and any document named
+exactly as the query): past that, `count_is_lower_bound` is true and the
+counts are over the matches read. Highlights are HTML: the text is escaped
+and only `<mark>` elements are added.
 """
 
 from drf_spectacular.types import OpenApiTypes
@@ -69,6 +71,7 @@ class SearchView(APIView):
         return Response(
             {
                 "count": result.total,
+                "count_is_lower_bound": result.truncated,
                 "limit": params.limit,
                 "offset": params.offset,
                 "results": [_hit_data(hit) for hit in result.hits],

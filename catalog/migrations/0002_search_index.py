@@ -134,6 +134,12 @@ class Migration(migrations.Migration):
                         name="catalog_search_prefix_idx",
                     ),
                     models.Index(fields=["product"], name="catalog_search_product_idx"),
+                    django.contrib.postgres.indexes.GinIndex(
+                        fields=["tags"], name="catalog_search_tags_idx"
+                    ),
+                    django.contrib.postgres.indexes.GinIndex(
+                        fields=["owners"], name="catalog_search_owners_idx"
+                    ),
                 ],
                 "constraints": [
                     models.UniqueConstraint(

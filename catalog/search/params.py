@@ -44,6 +44,8 @@ class SearchParamError(ValueError):
 class SearchParams:
     q: str
     filters: dict[str, list[str]] = field(default_factory=dict)
+    # The ids of the domains in filters["domain"].
+    domain_ids: list[int] = field(default_factory=list)
     limit: int = DEFAULT_LIMIT
     offset: int = 0
 
@@ -65,7 +67,7 @@ def _number(query_params, name: str, *, default: int, low: int, high: int) -> in
 
 def text_param(query_params, name: str, *, required: bool) -> str:
     """Read a search text without its leading spaces; a trailing space is kept,
-    because it says the last word is complete (no prefix matching)."""
+    because it marks the last word as complete (no prefix matching)."""
     text = query_params.get(name, "").lstrip()
     if required and not text.strip():
         raise SearchParamError(name, f"Missing {name}: enter the words to search for.")
@@ -92,21 +94,24 @@ def _facet_values(query_params, name: str) -> list[str]:
     return values
 
 
-def _check_lookups(filters: dict[str, list[str]]) -> None:
-    """Raise for the first domain, tag or owner that does not exist (one query)."""
-    wanted = [(name, value) for name in LOOKUPS for value in filters.get(name, [])]
-    if not wanted:
-        return
+def _check_lookups(filters: dict[str, list[str]]) -> list[int]:
+    """Raise for the first domain, tag or owner that does not exist, else return
+    the ids of the domains named (one query)."""
+    requested = [(name, value) for name in LOOKUPS for value in filters.get(name, [])]
+    if not requested:
+        return []
     selects = " UNION ALL ".join(
-        f"SELECT '{name}', {column} FROM {table} WHERE {column} = ANY(%s)"
+        f"SELECT '{name}', {column}, id FROM {table} WHERE {column} = ANY(%s)"
         for name, (table, column) in LOOKUPS.items()
     )
     with connection.cursor() as cursor:
         cursor.execute(selects, [filters.get(name, []) for name in LOOKUPS])
-        found = set(cursor.fetchall())
-    for name, value in wanted:
+        rows = cursor.fetchall()
+    found = {(name, value) for name, value, _ in rows}
+    for name, value in requested:
         if (name, value) not in found:
             raise SearchParamError(name, f"Unknown {name} {value[:50]!r}.")
+    return sorted(pk for name, _, pk in rows if name == "domain")
 
 
 def parse_search_params(query_params, *, required: bool = True) -> SearchParams:
@@ -125,7 +130,9 @@ def parse_search_params(query_params, *, required: bool = True) -> SearchParams:
                     )
         if values:
             filters[name] = values
-    _check_lookups(filters)
+    domain_ids = _check_lookups(filters)
     limit = _number(query_params, "limit", default=DEFAULT_LIMIT, low=1, high=MAX_LIMIT)
     offset = _number(query_params, "offset", default=0, low=0, high=MAX_OFFSET)
-    return SearchParams(q=q, filters=filters, limit=limit, offset=offset)
+    return SearchParams(
+        q=q, filters=filters, domain_ids=domain_ids, limit=limit, offset=offset
+    )

@@ -8,10 +8,11 @@ datasets, and datasets no product publishes) plus those of the products they
 hold a role on or were granted `view_dataproduct` on, directly or through a
 group. `tests/catalog/test_search_visibility.py` checks both rules agree.
 
-A search costs two queries whatever the data size: the page of results and
-the facet counts over every visible match.
+A search costs one query whatever the data size: it reads at most MAX_MATCHES
+matching documents, plus any named exactly as the query.
 """
 
+import re
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import Group
@@ -34,6 +35,10 @@ MAX_SUGGESTIONS = 10
 # Shorter text is matched at the start of titles only: the trigram index that
 # serves "contains" needs three characters.
 MIN_CONTAINS_CHARS = 3
+# Matches read per search. A word found in a tenth of a large catalog would
+# otherwise cost reading, ranking and counting tens of thousands of rows; past
+# this many, people narrow the search rather than page through it.
+MAX_MATCHES = 1000
 # Values listed per facet, the most frequent first.
 FACET_VALUES = 20
 # ts_rank_cd weights of D, C, B and A: a name match outranks the rest.
@@ -49,6 +54,7 @@ _ENTITIES = (
     ('"', "&quot;"),
     ("'", "&#x27;"),
 )
+_CUT_ENTITY = re.compile(r"&[#\w]*$")
 _HEADLINE_OPTIONS = (
     f"StartSel={_START}, StopSel={_STOP}, MaxWords=30, MinWords=12, "
     'MaxFragments=2, FragmentDelimiter=" … "'
@@ -62,10 +68,13 @@ _USER_GROUPS = Group.user_set.through._meta.db_table
 _USER_GRANT = DataProductUserObjectPermission._meta.db_table
 _GROUP_GRANT = DataProductGroupObjectPermission._meta.db_table
 
+# Each branch reads an index, and the planner cannot turn an OR into that.
 _MEMBER_PRODUCTS_SQL = f"""
+    SELECT o.product_id FROM {_OWNERSHIP} o WHERE o.user_id = %(user)s
+    UNION ALL
     SELECT o.product_id FROM {_OWNERSHIP} o
-    WHERE o.user_id = %(user)s OR o.group_id IN (
-        SELECT ug.group_id FROM {_USER_GROUPS} ug WHERE ug.user_id = %(user)s)
+    JOIN {_USER_GROUPS} ug ON ug.group_id = o.group_id
+    WHERE ug.user_id = %(user)s
     UNION ALL
     SELECT g.content_object_id FROM {_USER_GRANT} g
     JOIN auth_permission perm ON perm.id = g.permission_id
@@ -73,8 +82,8 @@ _MEMBER_PRODUCTS_SQL = f"""
     UNION ALL
     SELECT g.content_object_id FROM {_GROUP_GRANT} g
     JOIN auth_permission perm ON perm.id = g.permission_id
-    WHERE perm.codename = %(codename)s AND g.group_id IN (
-        SELECT ug.group_id FROM {_USER_GROUPS} ug WHERE ug.user_id = %(user)s)
+    JOIN {_USER_GROUPS} ug ON ug.group_id = g.group_id
+    WHERE ug.user_id = %(user)s AND perm.codename = %(codename)s
 """
 
 
@@ -96,6 +105,9 @@ class SearchResult:
     total: int
     hits: list[SearchHit]
     facets: dict[str, list[dict]] = field(default_factory=dict)
+    # True when more documents match than were read (MAX_MATCHES): `total` and
+    # the facet counts are then lower bounds.
+    truncated: bool = False
 
 
 def sees_every_product(user) -> bool:
@@ -103,7 +115,7 @@ def sees_every_product(user) -> bool:
 
 
 def visibility_sql(user) -> tuple[str, dict]:
-    """A condition on documents `d` that keeps those `user` may see."""
+    """Return a SQL condition on documents `d` that keeps those `user` may see."""
     if user is None or not user.is_authenticated:
         return "false", {}
     if sees_every_product(user):
@@ -116,7 +128,9 @@ def visibility_sql(user) -> tuple[str, dict]:
     return condition, {"user": user_pk, "codename": VIEW_PERMISSION}
 
 
-def _filters_sql(filters: dict[str, list[str]]) -> tuple[str, dict]:
+def _filters_sql(
+    filters: dict[str, list[str]], domain_ids: list[int]
+) -> tuple[str, dict]:
     conditions, params = [], {}
     columns = {"kind": "d.kind", "classification": "d.classification"}
     columns["lifecycle"] = "d.lifecycle"
@@ -125,10 +139,10 @@ def _filters_sql(filters: dict[str, list[str]]) -> tuple[str, dict]:
             conditions.append(f"{column} = ANY(%({name})s)")
             params[name] = filters[name]
     if "domain" in filters:
-        conditions.append(
-            f"d.domain_id IN (SELECT id FROM {_DOMAIN} WHERE slug = ANY(%(domain)s))"
-        )
-        params["domain"] = filters["domain"]
+        # Ids rather than a subquery on slugs, so the planner can combine the
+        # domain index with the text match.
+        conditions.append("d.domain_id = ANY(%(domain_ids)s)")
+        params["domain_ids"] = domain_ids
     for name, column in (("tag", "d.tags"), ("owner", "d.owners")):
         if name in filters:
             conditions.append(f"{column} && %({name})s::text[]")
@@ -136,8 +150,9 @@ def _filters_sql(filters: dict[str, list[str]]) -> tuple[str, dict]:
     return "".join(f" AND {condition}" for condition in conditions), params
 
 
-def _matches_sql(user, params: SearchParams) -> tuple[str, dict] | None:
-    """The FROM and WHERE of the visible matches, or None when nothing can match."""
+def _matches_sql(user, params: SearchParams) -> tuple[str, str, dict] | None:
+    """Return the tsquery, the condition on visible and filtered documents, and
+    their parameters, or None when nothing can match."""
     parsed = parse_query(params.q)
     if parsed.is_empty:
         return None
@@ -146,21 +161,22 @@ def _matches_sql(user, params: SearchParams) -> tuple[str, dict] | None:
     for index in range(len(tsquery_params)):
         tsquery = tsquery.replace("%s", f"%(tsquery_{index})s", 1)
     visible, sql_params = visibility_sql(user)
-    filters, filter_params = _filters_sql(params.filters)
-    sql = (
-        f"FROM {_DOCUMENT} d, (SELECT {tsquery} AS query) q "
-        f"WHERE d.search_vector @@ q.query AND {visible}{filters}"
-    )
+    filters, filter_params = _filters_sql(params.filters, params.domain_ids)
     sql_params.update(filter_params)
     sql_params.update(
         {f"tsquery_{index}": value for index, value in enumerate(tsquery_params)}
     )
-    return sql, sql_params
+    return tsquery, visible + filters, sql_params
 
 
 def _marked_html(text: str) -> str:
-    """Turn the marks in ts_headline output of escaped text into <mark> elements."""
-    return (text or "").replace(_START, "<mark>").replace(_STOP, "</mark>")
+    """Turn the marks in ts_headline output of escaped text into <mark> elements.
+
+    ts_headline ends a fragment after its last word, which may cut an entity
+    such as `&gt;` short: the cut entity is dropped.
+    """
+    text = _CUT_ENTITY.sub("", text or "")
+    return text.replace(_START, "<mark>").replace(_STOP, "</mark>")
 
 
 def _url(kind: str, object_id: int, product_slug: str | None) -> str:
@@ -171,126 +187,126 @@ def _url(kind: str, object_id: int, product_slug: str | None) -> str:
     return url + ("#features" if kind == SearchDocument.Kind.FEATURE else "")
 
 
-def _page(matches: str, params: dict, search: SearchParams) -> list[SearchHit]:
-    # Escaped before ts_headline, which drops what looks like HTML tags when it
-    # cuts fragments; its output then holds no markup but the marks.
-    escaped = f"translate(page.{{column}}, '{_START}{_STOP}', '')"
+def _escaped_sql(column: str) -> str:
+    """SQL for html.escape(column), with the highlight marks removed first.
+
+    Escaping comes before ts_headline, which drops what looks like HTML tags
+    when it cuts fragments, so its output contains no markup but the marks.
+    """
+    escaped = f"translate({column}, '{_START}{_STOP}', '')"
     for character, entity in _ENTITIES:
         literal = character.replace("'", "''")
         escaped = f"replace({escaped}, '{literal}', '{entity}')"
-    sql = f"""
-        WITH page AS (
-            SELECT d.kind, d.object_id, d.title, d.subtitle, d.body, d.product_id,
-                d.domain_id, q.query,
-                lower(d.title) = lower(%(exact)s) AS exact,
-                ts_rank_cd(%(weights)s, d.search_vector, q.query) AS rank
-            {matches}
-            ORDER BY exact DESC, rank DESC, d.title, d.kind, d.object_id
-            LIMIT %(limit)s OFFSET %(offset)s
-        )
-        SELECT page.kind, page.object_id, page.title, page.subtitle,
-            ts_headline('simple', {escaped.format(column="title")}, page.query,
-                %(title_options)s),
-            ts_headline('simple', {escaped.format(column="body")}, page.query,
-                %(options)s),
-            p.slug, p.name, dom.slug, dom.name
-        FROM page
-        LEFT JOIN {_PRODUCT} p ON p.id = page.product_id
-        LEFT JOIN {_DOMAIN} dom ON dom.id = page.domain_id
+    return escaped
+
+
+# One statement: the visible matches (at most MAX_MATCHES, plus documents
+# named exactly as the query), then the ranked page with highlights and the
+# facet counts over every match, as two JSON arrays.
+_SEARCH_SQL = f"""
+WITH q AS MATERIALIZED (SELECT {{tsquery}} AS query),
+found AS (
+    (SELECT d.id FROM {_DOCUMENT} d
+     WHERE left(lower(d.title), 200) = left(lower(%(exact)s), 200)
+        AND lower(d.title) = lower(%(exact)s) AND {{condition}}
+     LIMIT %(max_matches)s)
+    UNION
+    (SELECT d.id FROM {_DOCUMENT} d, q
+     WHERE d.search_vector @@ q.query AND {{condition}}
+     LIMIT %(max_matches)s)
+),
+matched AS MATERIALIZED (
+    SELECT d.kind, d.object_id, d.title, d.subtitle, d.body, d.product_id,
+        d.domain_id, d.classification, d.lifecycle, d.tags, d.owners,
+        lower(d.title) = lower(%(exact)s) AS exact,
+        ts_rank_cd(%(weights)s, d.search_vector, q.query) AS rank
+    FROM {_DOCUMENT} d, q
+    WHERE d.id IN (SELECT id FROM found)
+),
+page AS (
+    SELECT * FROM matched
+    ORDER BY exact DESC, rank DESC, title, kind, object_id
+    LIMIT %(limit)s OFFSET %(offset)s
+),
+counted AS (
+    SELECT 'kind' AS facet, kind AS value, count(*) AS n
+    FROM matched GROUP BY kind
+    UNION ALL
+    SELECT 'domain', domain_id::text, count(*)
+    FROM matched WHERE domain_id IS NOT NULL GROUP BY domain_id
+    UNION ALL
+    SELECT 'classification', classification, count(*)
+    FROM matched WHERE classification <> '' GROUP BY classification
+    UNION ALL
+    SELECT 'lifecycle', lifecycle, count(*)
+    FROM matched WHERE lifecycle <> '' GROUP BY lifecycle
+    UNION ALL
+    SELECT 'tag', tag, count(*) FROM matched, unnest(tags) AS tag GROUP BY tag
+    UNION ALL
+    SELECT 'owner', owner, count(*)
+    FROM matched, unnest(owners) AS owner GROUP BY owner
+),
+ranked AS (
+    SELECT facet, value, n,
+        row_number() OVER (PARTITION BY facet ORDER BY n DESC, value) AS place
+    FROM counted
+)
+SELECT
+    (SELECT count(*) FROM found),
+    (SELECT json_agg(json_build_array(
+        page.kind, page.object_id, page.title, page.subtitle,
+        ts_headline('simple', {_escaped_sql("page.title")}, q.query,
+            %(title_options)s),
+        ts_headline('simple', {_escaped_sql("page.body")}, q.query, %(options)s),
+        p.slug, p.name, dom.slug, dom.name)
         ORDER BY page.exact DESC, page.rank DESC, page.title, page.kind,
-            page.object_id
-    """
-    params = {
-        **params,
-        "exact": search.q.strip(),
-        "weights": RANK_WEIGHTS,
-        "limit": search.limit,
-        "offset": search.offset,
-        "options": _HEADLINE_OPTIONS,
-        "title_options": f"StartSel={_START}, StopSel={_STOP}, HighlightAll=true",
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    hits = []
-    for row in rows:
-        kind, object_id, title, subtitle, title_marked, body_marked = row[:6]
-        product_slug, product_name, domain_slug, domain_name = row[6:]
-        hits.append(
-            SearchHit(
-                kind=kind,
-                object_id=object_id,
-                title=title,
-                title_html=_marked_html(title_marked),
-                snippet_html=_marked_html(body_marked),
-                url=_url(kind, object_id, product_slug),
-                subtitle=subtitle,
-                product=(
-                    {"slug": product_slug, "name": product_name}
-                    if product_slug is not None
-                    else None
-                ),
-                domain=(
-                    {"slug": domain_slug, "name": domain_name}
-                    if domain_slug is not None
-                    else None
-                ),
-            )
-        )
-    return hits
+            page.object_id)
+     FROM page CROSS JOIN q
+     LEFT JOIN {_PRODUCT} p ON p.id = page.product_id
+     LEFT JOIN {_DOMAIN} dom ON dom.id = page.domain_id),
+    (SELECT json_agg(json_build_array(
+        ranked.facet, ranked.value, ranked.n, dom.slug, dom.name)
+        ORDER BY ranked.facet, ranked.place)
+     FROM ranked
+     LEFT JOIN {_DOMAIN} dom
+        ON ranked.facet = 'domain' AND ranked.value = dom.id::text
+     WHERE ranked.place <= %(facet_values)s)
+"""
 
 
-def _facets(matches: str, params: dict) -> dict[str, list[dict]]:
-    sql = f"""
-        WITH matched AS MATERIALIZED (
-            SELECT d.kind, d.domain_id, d.classification, d.lifecycle, d.tags,
-                d.owners
-            {matches}
-        ),
-        counted AS (
-            SELECT 'kind' AS facet, kind AS value, count(*) AS n
-            FROM matched GROUP BY kind
-            UNION ALL
-            SELECT 'domain', domain_id::text, count(*)
-            FROM matched WHERE domain_id IS NOT NULL GROUP BY domain_id
-            UNION ALL
-            SELECT 'classification', classification, count(*)
-            FROM matched WHERE classification <> '' GROUP BY classification
-            UNION ALL
-            SELECT 'lifecycle', lifecycle, count(*)
-            FROM matched WHERE lifecycle <> '' GROUP BY lifecycle
-            UNION ALL
-            SELECT 'tag', tag, count(*) FROM matched, unnest(tags) AS tag GROUP BY tag
-            UNION ALL
-            SELECT 'owner', owner, count(*)
-            FROM matched, unnest(owners) AS owner GROUP BY owner
-        ),
-        ranked AS (
-            SELECT facet, value, n,
-                row_number() OVER (PARTITION BY facet ORDER BY n DESC, value) AS place
-            FROM counted
-        )
-        SELECT ranked.facet, ranked.value, ranked.n, dom.slug, dom.name
-        FROM ranked
-        LEFT JOIN {_DOMAIN} dom
-            ON ranked.facet = 'domain' AND ranked.value = dom.id::text
-        WHERE ranked.place <= %(facet_values)s
-        ORDER BY ranked.facet, ranked.place
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, {**params, "facet_values": FACET_VALUES})
-        rows = cursor.fetchall()
+def _hit(row: list) -> SearchHit:
+    kind, object_id, title, subtitle, title_marked, body_marked = row[:6]
+    product_slug, product_name, domain_slug, domain_name = row[6:]
+    product = None
+    if product_slug is not None:
+        product = {"slug": product_slug, "name": product_name}
+    domain = None
+    if domain_slug is not None:
+        domain = {"slug": domain_slug, "name": domain_name}
+    return SearchHit(
+        kind=kind,
+        object_id=object_id,
+        title=title,
+        title_html=_marked_html(title_marked),
+        snippet_html=_marked_html(body_marked),
+        url=_url(kind, object_id, product_slug),
+        subtitle=subtitle,
+        product=product,
+        domain=domain,
+    )
+
+
+def _facets(rows: list) -> dict[str, list[dict]]:
     facets: dict[str, list[dict]] = {
-        name: [] for name in ("kind", "domain", "tag", "classification", "owner")
+        name: []
+        for name in ("kind", "domain", "tag", "classification", "owner", "lifecycle")
     }
-    facets["lifecycle"] = []
     for facet, value, count, domain_slug, domain_name in rows:
         if facet == "domain":
-            facets[facet].append(
-                {"value": domain_slug, "label": domain_name, "count": count}
-            )
+            item = {"value": domain_slug, "label": domain_name, "count": count}
         else:
-            facets[facet].append({"value": value, "label": value, "count": count})
+            item = {"value": value, "label": value, "count": count}
+        facets[facet].append(item)
     return facets
 
 
@@ -299,15 +315,33 @@ def search_documents(user, params: SearchParams) -> SearchResult:
 
     Documents whose name is exactly the query come first, then by ts_rank_cd
     with RANK_WEIGHTS. Within a facet, several values match any of them.
+    Costs one query: at most MAX_MATCHES matches are read, ranked and counted,
+    so a query that matches more reports `truncated` and counts over those.
     """
     built = _matches_sql(user, params)
     if built is None:
-        return SearchResult(total=0, hits=[], facets={})
-    matches, sql_params = built
-    facets = _facets(matches, sql_params)
-    total = sum(item["count"] for item in facets["kind"])
-    hits = _page(matches, sql_params, params) if total > params.offset else []
-    return SearchResult(total=total, hits=hits, facets=facets)
+        return SearchResult(total=0, hits=[], facets=_facets([]))
+    tsquery, condition, sql_params = built
+    sql = _SEARCH_SQL.replace("{tsquery}", tsquery).replace("{condition}", condition)
+    sql_params.update(
+        exact=params.q.strip(),
+        weights=RANK_WEIGHTS,
+        limit=params.limit,
+        offset=params.offset,
+        options=_HEADLINE_OPTIONS,
+        title_options=f"StartSel={_START}, StopSel={_STOP}, HighlightAll=true",
+        max_matches=MAX_MATCHES,
+        facet_values=FACET_VALUES,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, sql_params)
+        total, hits, facets = cursor.fetchone()
+    return SearchResult(
+        total=total,
+        hits=[_hit(row) for row in hits or []],
+        facets=_facets(facets or []),
+        truncated=total >= MAX_MATCHES,
+    )
 
 
 def suggest_titles(user, prefix: str) -> list[dict]:

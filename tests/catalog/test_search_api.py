@@ -265,13 +265,13 @@ def test_api_key_with_read_scope_searches(client, owner):
     response = client.get(
         SEARCH, {"q": "orders"}, HTTP_AUTHORIZATION=f"Bearer {read_key}"
     )
-    refused = client.get(
+    rejected = client.get(
         SEARCH, {"q": "orders"}, HTTP_AUTHORIZATION=f"Bearer {write_key}"
     )
 
     assert response.status_code == 200
     assert titles(response) == ["Orders"]
-    assert refused.status_code == 403
+    assert rejected.status_code == 403
 
 
 def test_suggestions_start_with_prefix_first(signed_in, owner):
@@ -341,8 +341,8 @@ def test_search_query_count_is_fixed(
     client.force_login(consumer)
 
     # Session, user, the user's and groups' permissions, the check that the
-    # domain and tag exist, then facets and page.
-    with django_assert_num_queries(7):
+    # domain and tag exist, then the search.
+    with django_assert_num_queries(6):
         response = search(client, q="orders", tag="t1", domain="finance")
 
     assert response.status_code == 200
@@ -361,3 +361,29 @@ def test_suggest_query_count_is_fixed(
 
     assert response.status_code == 200
     assert len(response.json()["results"]) == min(2 * size, 10)
+
+
+def test_broad_query_reports_lower_bound(signed_in, owner, monkeypatch):
+    from catalog.search import selectors
+
+    monkeypatch.setattr(selectors, "MAX_MATCHES", 3)
+    for index in range(5):
+        make_product(f"Orders {index}", owner=owner)
+    make_product("Orders", owner=owner)
+
+    body = search(signed_in, q="orders").json()
+
+    # Three matches, plus the exact name match when it was not among them.
+    assert body["count"] in (3, 4)
+    assert body["count_is_lower_bound"] is True
+    assert body["results"][0]["title"] == "Orders"
+    assert sum(item["count"] for item in body["facets"]["kind"]) == body["count"]
+
+
+def test_narrow_query_count_is_exact(signed_in, owner):
+    make_product("Orders", owner=owner)
+
+    body = search(signed_in, q="orders").json()
+
+    assert body["count"] == 1
+    assert body["count_is_lower_bound"] is False

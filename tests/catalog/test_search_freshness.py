@@ -203,7 +203,7 @@ def test_rebuild_command_prints_counts(owner, capsys):
 
     call_command("rebuild_search_index")
 
-    assert capsys.readouterr().out == "Indexed 1 product.\n"
+    assert capsys.readouterr().out == "Indexed 1 documents (product: 1).\n"
 
 
 def test_nested_field_paths_are_indexed(consumer):

@@ -12,5 +12,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         counts = search_index_rebuild()
-        summary = ", ".join(f"{count} {kind}" for kind, count in counts.items())
-        self.stdout.write(f"Indexed {summary or 'nothing'}.")
+        summary = ", ".join(f"{kind}: {count}" for kind, count in counts.items())
+        total = sum(counts.values())
+        self.stdout.write(f"Indexed {total} documents ({summary or 'none'}).")

@@ -1,4 +1,4 @@
-// Suggestions as you type in the catalog search box: asks
+// Suggestions as you type in the catalog search box: requests
 // GET /api/v1/catalog/search/suggest for titles starting with or containing
 // the text, and lists them under the box as an ARIA combobox (arrow keys move,
 // Enter opens, Escape closes).
