@@ -17,11 +17,14 @@ page of each product's output port is measured the same way, as a page that
 exists in every branch.
 """
 
+import http.client
 import logging
 import random
+import re
 import threading
 import time
 from collections import Counter
+from http.cookies import SimpleCookie
 from urllib.parse import urlencode
 
 import orjson
@@ -186,23 +189,63 @@ def run_search(options) -> dict:
     }
 
 
-_SESSION_CODE = f"""
-from django.contrib.auth import (
-    BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model,
-)
-from django.contrib.sessions.backends.db import SessionStore
+BENCH_PASSWORD = "bench-consumer-password-1"
+_PASSWORD_CODE = f"""
+from django.contrib.auth import get_user_model
 user = get_user_model().objects.get(username={catalog_estate.CONSUMER!r})
-session = SessionStore()
-session[SESSION_KEY] = str(user.pk)
-session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-session.create()
-print(session.session_key)
+user.set_password({BENCH_PASSWORD!r})
+user.save(update_fields=["password"])
 """
 
 
-def _session_cookie() -> str:
-    return manage("shell", "-c", _SESSION_CODE).strip().splitlines()[-1]
+def _log_in(port: int) -> str:
+    """Sign `bench-consumer` in through the login form; return the session id.
+
+    The session is made by the server under test, because a session signed
+    with another process's SECRET_KEY would be rejected.
+    """
+    manage("shell", "-c", _PASSWORD_CODE)
+    connection = http.client.HTTPConnection(HOST, port, timeout=30)
+    connection.request("GET", "/login/")
+    response = connection.getresponse()
+    form = response.read().decode()
+    # The CSRF token may live in a cookie or in the session: send back both.
+    jar = SimpleCookie()
+    for header in response.headers.get_all("Set-Cookie") or []:
+        jar.load(header)
+    sent_cookies = "; ".join(f"{name}={morsel.value}" for name, morsel in jar.items())
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)
+    if found is None:
+        raise RuntimeError(
+            f"GET /login/ gave HTTP {response.status} without a CSRF token: "
+            f"{form[:300]!r}"
+        )
+    token = found.group(1)
+    body = urlencode(
+        {
+            "username": catalog_estate.CONSUMER,
+            "password": BENCH_PASSWORD,
+            "csrfmiddlewaretoken": token,
+        }
+    )
+    connection.request(
+        "POST",
+        "/login/",
+        body=body,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": sent_cookies,
+        },
+    )
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    cookies = SimpleCookie()
+    for header in response.headers.get_all("Set-Cookie") or []:
+        cookies.load(header)
+    if response.status != 302 or "sessionid" not in cookies:
+        raise RuntimeError(f"Signing in failed with HTTP {response.status}.")
+    return cookies["sessionid"].value
 
 
 def _page_targets(url: str, count: int, seed: int) -> list[tuple[str, int]]:
@@ -254,27 +297,32 @@ def _load(port: int, requests: list[bytes], *, clients: int, duration: float):
 
 def run_product_page(options) -> dict:
     url, estate = _estate(options)
-    cookie = {"Cookie": f"sessionid={_session_cookie()}"}
     targets = _page_targets(url, 2_000, options.seed)
-    page_template = options.product_page_path
-    phases = {
-        "health": [build_request("GET", "/health")],
-        "product_page": [
-            build_request("GET", page_template.format(slug=slug), headers=cookie)
-            for slug, _ in targets
-        ],
-        "dataset_page": [
-            build_request("GET", f"/datasets/{dataset_id}/", headers=cookie)
-            for _, dataset_id in targets
-        ],
-    }
-    results = {}
+    # Pages need the hashed static files of the production settings.
+    manage("collectstatic", "--noinput")
     server = PortalServer(
         workers=options.workers,
         threads=options.threads,
         log_path=log_path("product-page"),
     )
+    results = {}
     with server:
+        cookie = {"Cookie": f"sessionid={_log_in(server.port)}"}
+        phases = {
+            "health": [build_request("GET", "/health")],
+            "product_page": [
+                build_request(
+                    "GET",
+                    options.product_page_path.format(slug=slug),
+                    headers=cookie,
+                )
+                for slug, _ in targets
+            ],
+            "dataset_page": [
+                build_request("GET", f"/datasets/{dataset_id}/", headers=cookie)
+                for _, dataset_id in targets
+            ],
+        }
         for name, requests in phases.items():
             logger.info("Loading %s with %s clients", name, options.clients)
             _load(server.port, requests, clients=options.clients, duration=2)
@@ -296,7 +344,7 @@ def run_product_page(options) -> dict:
         "portal": server.settings,
         "clients": options.clients,
         "duration_s": options.page_duration,
-        "product_page_path": page_template,
+        "product_page_path": options.product_page_path,
         "estate": estate,
         **results,
     }

@@ -358,19 +358,25 @@ def suggest_titles(user, prefix: str) -> list[dict]:
     params.update(
         {"starts": escaped + "%", "contains": "%" + escaped + "%", "n": MAX_SUGGESTIONS}
     )
+    # The "contains" scan runs only when fewer than MAX_SUGGESTIONS titles
+    # start with the text: a common trigram makes it read many rows.
     sql = f"""
-        (SELECT 0 AS place, d.kind, d.object_id, d.title, d.product_id
-         FROM {_DOCUMENT} d
-         WHERE left(lower(d.title), 200) LIKE %(starts)s AND {visible}
-         ORDER BY left(lower(d.title), 200), d.kind, d.object_id
-         LIMIT %(n)s)
+        WITH starts AS MATERIALIZED (
+            SELECT 0 AS place, d.kind, d.object_id, d.title, d.product_id
+            FROM {_DOCUMENT} d
+            WHERE left(lower(d.title), 200) LIKE %(starts)s AND {visible}
+            ORDER BY left(lower(d.title), 200), d.kind, d.object_id
+            LIMIT %(n)s
+        )
+        SELECT * FROM starts
     """
     if len(prefix) >= MIN_CONTAINS_CHARS:
         sql += f"""
             UNION ALL
             (SELECT 1, d.kind, d.object_id, d.title, d.product_id
              FROM {_DOCUMENT} d
-             WHERE lower(d.title) LIKE %(contains)s AND {visible}
+             WHERE (SELECT count(*) FROM starts) < %(n)s
+                AND lower(d.title) LIKE %(contains)s AND {visible}
              LIMIT %(n)s)
         """
     sql = f"""
