@@ -35,8 +35,8 @@ MAX_SUGGESTIONS = 10
 # Shorter text is matched at the start of titles only: the trigram index that
 # serves "contains" needs three characters.
 MIN_CONTAINS_CHARS = 3
-# Matches read per search. A word found in a tenth of a large catalog would
-# otherwise cost reading, ranking and counting tens of thousands of rows; past
+# Matches read per search. Without a bound, a word found in a tenth of a large
+# catalog costs reading, ranking and counting tens of thousands of rows. Past
 # this many, people narrow the search rather than page through it.
 MAX_MATCHES = 1000
 # Values listed per facet, the most frequent first.
@@ -345,8 +345,8 @@ def search_documents(user, params: SearchParams) -> SearchResult:
 
 
 def suggest_titles(user, prefix: str) -> list[dict]:
-    """Up to MAX_SUGGESTIONS visible documents whose title starts with or
-    contains `prefix` (case-insensitive), those starting with it first.
+    """Return up to MAX_SUGGESTIONS visible documents whose title starts with
+    or contains `prefix` (case-insensitive), those starting with it first.
 
     Costs one query.
     """
