@@ -1,4 +1,5 @@
-"""`python -m benchmarks {ingest,lineage,history,all} [options]` (or `make bench`).
+"""`python -m benchmarks <name> [options]` (or `make bench`), where <name> is
+ingest, lineage, history, catalog-estate, search, product-page or all.
 
 Each benchmark recreates the groundskeeper_bench database, runs gunicorn on
 loopback, prints its result as JSON and writes it to benchmarks/results/.
@@ -11,12 +12,19 @@ import logging
 import os
 import sys
 
-from benchmarks import history, ingest, lineage
+from benchmarks import catalog_estate, history, ingest, lineage, search
 from benchmarks.report import write_result
 
 logger = logging.getLogger("benchmarks")
 
-BENCHMARKS = {"ingest": ingest.run, "lineage": lineage.run, "history": history.run}
+BENCHMARKS = {
+    "ingest": ingest.run,
+    "lineage": lineage.run,
+    "history": history.run,
+    "catalog-estate": catalog_estate.run,
+    "search": search.run_search,
+    "product-page": search.run_product_page,
+}
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -85,6 +93,36 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     group.add_argument(
         "--many-runs", type=int, default=10_000, help="second point, runs/job"
+    )
+
+    group = parser.add_argument_group("catalog-estate, search and product-page")
+    group.add_argument(
+        "--products", type=int, default=100_000, help="data products generated"
+    )
+    group.add_argument(
+        "--datasets",
+        type=int,
+        default=100_000,
+        help="lineage datasets generated, ten fields each",
+    )
+    group.add_argument(
+        "--reuse-estate",
+        action="store_true",
+        help="search and product-page: keep the estate already in the database",
+    )
+    group.add_argument(
+        "--clients", type=int, default=20, help="product-page: concurrent clients"
+    )
+    group.add_argument(
+        "--page-duration",
+        type=float,
+        default=20,
+        help="product-page: measured seconds per page",
+    )
+    group.add_argument(
+        "--product-page-path",
+        default="/catalog/products/{slug}/",
+        help="product-page: path of a product page, {slug} replaced",
     )
     return parser.parse_args(argv)
 

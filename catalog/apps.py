@@ -5,4 +5,5 @@ class CatalogConfig(AppConfig):
     name = "catalog"
 
     def ready(self):
-        from catalog import receivers  # noqa: F401 - connects the signal handlers
+        # Imported for their side effect: they connect the signal handlers.
+        from catalog import receivers, search_receivers  # noqa: F401

@@ -13,8 +13,12 @@ reports share one rule.
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Left, Lower
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 
@@ -422,3 +426,89 @@ class DataProductUserObjectPermission(UserObjectPermissionBase):
 
 class DataProductGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(DataProduct, on_delete=models.CASCADE)
+
+
+# Search -------------------------------------------------------------------
+
+
+class SearchDocument(models.Model):
+    """One searchable thing (a product, a lineage dataset or an ML feature),
+    derived from the catalog and lineage by `catalog.search.indexing`.
+
+    Rows are rebuilt from their sources at any time (`rebuild_search_index`),
+    so they hold no foreign key constraints: a deleted source leaves no error,
+    only a row that the indexing services remove. Facet columns of a dataset
+    are those of the product that publishes it, if any.
+    """
+
+    class Kind(models.TextChoices):
+        PRODUCT = "product"
+        DATASET = "dataset"
+        FEATURE = "feature"
+
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    # The pk of the DataProduct, lineage Dataset or Feature.
+    object_id = models.BigIntegerField()
+    # The product itself, the feature's product, or the product publishing the
+    # dataset (null when none does).
+    product = models.ForeignKey(
+        DataProduct,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    domain = models.ForeignKey(
+        Domain,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    title = models.TextField()
+    # The dataset's namespace, or the name of a product's domain.
+    subtitle = models.TextField(blank=True, default="")
+    # The text that result snippets are cut from.
+    body = models.TextField(blank=True, default="")
+    classification = models.CharField(max_length=16, blank=True, default="")
+    lifecycle = models.CharField(max_length=16, blank=True, default="")
+    tags = ArrayField(models.TextField(), default=list)
+    owners = ArrayField(models.TextField(), default=list)
+    # Whether every signed-in user may see it: the product is neither a draft
+    # nor restricted, or a dataset no product publishes.
+    open_to_all = models.BooleanField()
+    search_vector = SearchVectorField()
+    # The lineage schema version a dataset's document was built from.
+    schema_version_id = models.BigIntegerField(null=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "object_id"], name="catalog_search_doc_uniq"
+            )
+        ]
+        indexes = [
+            # Serves the full-text match (`search_vector @@ tsquery`).
+            GinIndex(fields=["search_vector"], name="catalog_search_vector_idx"),
+            # Serves suggestions whose title contains the typed text.
+            GinIndex(
+                OpClass(Lower("title"), name="gin_trgm_ops"),
+                name="catalog_search_trgm_idx",
+            ),
+            # Serves suggestions whose title starts with the typed text. Cut to
+            # 200 characters, because a B-tree entry fails past about 2.7 kB and
+            # dataset names can be of any length.
+            models.Index(
+                OpClass(Left(Lower("title"), 200), name="text_pattern_ops"),
+                name="catalog_search_prefix_idx",
+            ),
+            # Serves the documents of one product, rewritten when it changes.
+            models.Index(fields=["product"], name="catalog_search_product_idx"),
+            # Serve the tag and owner filters, combined with the text match.
+            GinIndex(fields=["tags"], name="catalog_search_tags_idx"),
+            GinIndex(fields=["owners"], name="catalog_search_owners_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.object_id}: {self.title}"

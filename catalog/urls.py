@@ -1,11 +1,12 @@
 from django.urls import path
 
-from catalog import edit_views, product_views, trust_views, views
+from catalog import edit_views, product_views, search_views, trust_views, views
 
 app_name = "catalog"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("search", search_views.search, name="search"),
     path("dashboard", views.dashboard, name="dashboard"),
     path("notifications/read", views.notifications_read, name="notifications-read"),
     path("domains/<slug:slug>/", views.domain_detail, name="domain-detail"),

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Registers OpClass for the search index's trigram and prefix indexes.
+    "django.contrib.postgres",
     "rest_framework",
     "django_filters",
     "drf_spectacular",

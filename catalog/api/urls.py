@@ -7,6 +7,7 @@ from catalog.api import (
     owners,
     ports,
     products,
+    search,
     sla,
     tags,
     trust,
@@ -30,6 +31,8 @@ urlpatterns = [
         name="domain-trust",
     ),
     path("tags", tags.TagListView.as_view(), name="tag-list"),
+    path("search", search.SearchView.as_view(), name="search"),
+    path("search/suggest", search.SuggestView.as_view(), name="search-suggest"),
     path("products", products.ProductListView.as_view(), name="product-list"),
     path(PRODUCT, products.ProductDetailView.as_view(), name="product-detail"),
     path(

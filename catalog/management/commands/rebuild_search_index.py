@@ -1,0 +1,17 @@
+from django.core.management.base import BaseCommand
+
+from catalog.search.indexing import search_index_rebuild
+
+
+class Command(BaseCommand):
+    help = (
+        "Rebuild the catalog's search index from products, features and lineage "
+        "datasets, in one transaction. Run it after rebuild_lineage, which gives "
+        "datasets new ids."
+    )
+
+    def handle(self, *args, **options):
+        counts = search_index_rebuild()
+        summary = ", ".join(f"{kind}: {count}" for kind, count in counts.items())
+        total = sum(counts.values())
+        self.stdout.write(f"Indexed {total} documents ({summary or 'none'}).")
