@@ -182,8 +182,7 @@ def _marked_html(text: str) -> str:
 def _url(kind: str, object_id: int, product_slug: str | None) -> str:
     if kind == SearchDocument.Kind.DATASET:
         return reverse("lineage:dataset-detail", args=[object_id])
-    # TODO: reverse the product page's URL name once the catalog pages exist.
-    url = f"/catalog/products/{product_slug}/"
+    url = reverse("catalog:product-detail", args=[product_slug])
     return url + ("#features" if kind == SearchDocument.Kind.FEATURE else "")
 
 

@@ -111,10 +111,11 @@ def test_owner_publishes_and_consumer_finds_product(
 
     consumer_page = open_page(browser, live_server)
     log_in(consumer_page, "consumer", "consumer-password-1")
-    # TODO: find the product through the search page (/catalog/search?q=orders)
-    # once it is merged. Until then the home's recently updated list is used.
-    recent = consumer_page.get_by_role("table", name="Recently updated data products")
-    recent.get_by_role("link", name="Orders").click()
+    search_box = consumer_page.get_by_label("Search data products")
+    search_box.fill("sales.orders")
+    search_box.press("Enter")
+    consumer_page.wait_for_url("**/catalog/search?q=sales.orders*")
+    consumer_page.get_by_role("link", name="Orders", exact=True).click()
     consumer_page.wait_for_url("**/catalog/products/orders/")
 
     assert consumer_page.locator("h1").text_content() == "Orders"

@@ -79,13 +79,16 @@ def test_consumer_finds_product_by_search(page):
     results = page.locator(".search-result-title")
     assert results.all_text_contents() == ["/finance/invoices", "Invoices"]
     product_link = page.get_by_role("link", name="Invoices", exact=True)
-    # TODO: open the link once the product page exists in this branch.
     assert product_link.get_attribute("href") == "/catalog/products/invoices/"
     assert page.locator(".search-snippet b").count() == 0
     page.screenshot(path="/tmp/catalog-search-results.png")
 
     page.get_by_role("link", name="/finance/invoices").click()
     page.wait_for_url(f"**/datasets/{dataset.pk}/")
+    page.go_back()
+    page.get_by_role("link", name="Invoices", exact=True).click()
+    page.wait_for_url("**/catalog/products/invoices/")
+    assert page.locator("h1").text_content() == "Invoices"
 
 
 def test_hostile_title_in_suggestions_is_text(page):
