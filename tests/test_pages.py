@@ -206,8 +206,8 @@ def test_login_form_logs_in_and_redirects(client, consumer):
     )
 
     assert response.status_code == 302
-    assert response["Location"] == "/"
-    assert client.get("/").status_code == 200
+    assert response["Location"] == "/catalog/"
+    assert client.get("/catalog/").status_code == 200
 
 
 def test_login_page_labels_its_fields(client, db):
