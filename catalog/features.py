@@ -14,6 +14,7 @@ from django.db import transaction
 
 from catalog.models import DataProduct, Feature
 from catalog.selectors import canonical_dataset
+from catalog.services import locked_copy
 from lineage.models import Dataset
 
 logger = logging.getLogger(__name__)
@@ -144,6 +145,7 @@ def feature_update(
     given; an empty pair clears it. The column is checked against the dataset
     the feature ends up with.
     """
+    locked_copy(feature)
     if source_namespace is not _UNSET or source_name is not _UNSET:
         current = feature.source_dataset
         if source_namespace is _UNSET:

@@ -16,10 +16,16 @@ from django.contrib.auth.models import Group
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVectorField
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Left, Lower
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+
+# Longest description accepted: a page of Markdown, not a document store.
+DESCRIPTION_MAX_CHARS = 20_000
+_description_length = MaxLengthValidator(DESCRIPTION_MAX_CHARS)
 
 
 class Domain(models.Model):
@@ -27,7 +33,9 @@ class Domain(models.Model):
 
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
-    description = models.TextField(blank=True, default="")
+    description = models.TextField(
+        blank=True, default="", validators=[_description_length]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -40,7 +48,9 @@ class Domain(models.Model):
 
 class Tag(models.Model):
     name = models.SlugField(max_length=100, unique=True, allow_unicode=True)
-    description = models.TextField(blank=True, default="")
+    description = models.TextField(
+        blank=True, default="", validators=[_description_length]
+    )
 
     class Meta:
         ordering = ["name"]
@@ -68,7 +78,9 @@ class DataProduct(models.Model):
         Domain, on_delete=models.PROTECT, related_name="products"
     )
     # Markdown, rendered through `catalog.markdown.render`, which sanitises it.
-    description = models.TextField(blank=True, default="")
+    description = models.TextField(
+        blank=True, default="", validators=[_description_length]
+    )
     lifecycle = models.CharField(
         max_length=16, choices=Lifecycle.choices, default=Lifecycle.DRAFT
     )
@@ -167,7 +179,9 @@ class OutputPort(models.Model):
     dataset = models.OneToOneField(
         "lineage.Dataset", on_delete=models.PROTECT, related_name="output_port"
     )
-    description = models.TextField(blank=True, default="")
+    description = models.TextField(
+        blank=True, default="", validators=[_description_length]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self):
@@ -260,7 +274,9 @@ class Feature(models.Model):
     entity = models.CharField(max_length=200)
     join_keys = models.JSONField(default=list)
     value_type = models.CharField(max_length=16, choices=ValueType.choices)
-    description = models.TextField(blank=True, default="")
+    description = models.TextField(
+        blank=True, default="", validators=[_description_length]
+    )
     source_dataset = models.ForeignKey(
         "lineage.Dataset",
         null=True,

@@ -31,7 +31,21 @@ def domain_create(*, name: str, slug: str = "", description: str = "") -> Domain
     return domain
 
 
+def locked_copy(instance):
+    """Lock the row of `instance` and reload it, to apply a change on top.
+
+    Two requests that change different fields of one row then both keep their
+    change: the second waits for the first and starts from its result, where
+    saving the copy each had read would write back what the other replaced.
+    """
+    rows = type(instance).objects.select_for_update()
+    instance.refresh_from_db(from_queryset=rows)
+    return instance
+
+
+@transaction.atomic
 def domain_update(*, domain: Domain, **changes) -> Domain:
+    locked_copy(domain)
     for name, value in changes.items():
         setattr(domain, name, value)
     domain.full_clean()
@@ -105,6 +119,7 @@ def product_create(
 @transaction.atomic
 def product_update(*, product: DataProduct, tags=_UNSET, **changes) -> DataProduct:
     """Change a product's fields; `tags`, when given, replaces its tags."""
+    locked_copy(product)
     for name, value in changes.items():
         setattr(product, name, value)
     product.full_clean()

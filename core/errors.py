@@ -8,7 +8,12 @@ input (a dotted path such as `run.runId`) or is null.
 
 import logging
 
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    RequestDataTooBig,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -55,9 +60,51 @@ def _first_validation_error(detail, path: str = "") -> tuple[str | None, str, st
 RETRY_AFTER_SECONDS = 5
 
 
+# SQLSTATEs of a transaction that lost to a concurrent one: a retry succeeds.
+DEADLOCK_DETECTED = "40P01"
+SERIALIZATION_FAILURE = "40001"
+CONFLICT_MESSAGE = (
+    "Another request changed the same data at the same time: send the request again."
+)
+
+
+def is_write_conflict(exc: BaseException) -> bool:
+    """Whether a database error means a concurrent write won a race.
+
+    Services check uniqueness before writing, so a unique constraint fails only
+    when another request wrote the same row in between; a deadlock or a
+    serialization failure rolls back the loser.
+    """
+    if isinstance(exc, IntegrityError):
+        return True
+    sqlstate = getattr(exc.__cause__, "sqlstate", None)
+    return isinstance(exc, OperationalError) and sqlstate in (
+        DEADLOCK_DETECTED,
+        SERIALIZATION_FAILURE,
+    )
+
+
+def _known_exception(exc, context):
+    """Map exceptions from Django, the database and parsing to API errors."""
+    if isinstance(exc, Http404 | ObjectDoesNotExist):
+        # A row deleted by a concurrent request between two reads.
+        return exceptions.NotFound(str(exc) or "Not found.")
+    if isinstance(exc, RequestDataTooBig):
+        return ApiError(
+            "The request body is too large.", code="request_too_large", status=413
+        )
+    if isinstance(exc, RecursionError):
+        return exceptions.ParseError("The JSON is nested too deeply.")
+    if is_write_conflict(exc):
+        logger.warning(
+            "Concurrent write in %s lost a race: %s", context.get("view"), exc
+        )
+        return ApiError(CONFLICT_MESSAGE, code="conflict", status=409)
+    return exc
+
+
 def api_exception_handler(exc, context):
-    if isinstance(exc, Http404):
-        exc = exceptions.NotFound(str(exc) or "Not found.")
+    exc = _known_exception(exc, context)
     if isinstance(exc, DjangoValidationError):
         # Services check rules that span rows with Django's ValidationError.
         detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages

@@ -2,14 +2,13 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 
 from catalog import services
-from catalog.api.base import ConcurrentWriteMixin
 from catalog.api.permissions import DomainAccess
 from catalog.api.serializers import DomainSerializer
 from catalog.models import Domain
 from core.errors import ApiError
 
 
-class DomainListView(ConcurrentWriteMixin, generics.ListCreateAPIView):
+class DomainListView(generics.ListCreateAPIView):
     """`/api/v1/catalog/domains`: every domain by name; admins create them."""
 
     permission_classes = [DomainAccess]
@@ -23,7 +22,7 @@ class DomainListView(ConcurrentWriteMixin, generics.ListCreateAPIView):
         return Response(DomainSerializer(domain).data, status=status.HTTP_201_CREATED)
 
 
-class DomainDetailView(ConcurrentWriteMixin, generics.RetrieveUpdateDestroyAPIView):
+class DomainDetailView(generics.RetrieveUpdateDestroyAPIView):
     """`/api/v1/catalog/domains/<slug>`. A domain that products belong to
     cannot be deleted."""
 

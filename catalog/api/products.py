@@ -12,7 +12,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from catalog import services
-from catalog.api.base import ConcurrentWriteMixin, product_not_found
+from catalog.api.base import product_not_found
 from catalog.api.filters import ProductFilter
 from catalog.api.permissions import CatalogAccess
 from catalog.api.serializers import ProductSerializer, ProductWriteSerializer
@@ -58,7 +58,7 @@ def product_queryset(user) -> QuerySet[DataProduct]:
     )
 
 
-class ProductListView(ConcurrentWriteMixin, generics.ListCreateAPIView):
+class ProductListView(generics.ListCreateAPIView):
     """`GET` the products visible to the caller; `POST` registers one, with the
     caller as its first owner."""
 
@@ -85,7 +85,7 @@ class ProductListView(ConcurrentWriteMixin, generics.ListCreateAPIView):
         return Response(ProductSerializer(product).data, status=status.HTTP_201_CREATED)
 
 
-class ProductDetailView(ConcurrentWriteMixin, generics.RetrieveUpdateDestroyAPIView):
+class ProductDetailView(generics.RetrieveUpdateDestroyAPIView):
     """One product by slug; its owners, stewards and admins change or delete it."""
 
     permission_classes = [CatalogAccess]

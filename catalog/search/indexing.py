@@ -42,6 +42,10 @@ logger = logging.getLogger(__name__)
 SEPARATORS = "._/:@-"
 # Snippets are cut from at most this many characters of a description.
 BODY_CHARS = 10_000
+# Each weighted part of a document indexes at most this many characters. A
+# tsvector holds at most 1 MB, and a dataset with 100,000 fields or a long
+# description would otherwise fail to index, and with it its whole batch.
+INDEXED_CHARS = 100_000
 
 _DOCUMENT = SearchDocument._meta.db_table
 _PRODUCT = DataProduct._meta.db_table
@@ -65,7 +69,8 @@ def _words(expression: str) -> str:
 
 
 def _weighted(weight: str, expression: str) -> str:
-    return f"setweight(to_tsvector('simple', {_words(expression)}), '{weight}')"
+    text = f"left({_words(expression)}, {INDEXED_CHARS})"
+    return f"setweight(to_tsvector('simple', {text}), '{weight}')"
 
 
 _UPSERT = """

@@ -103,8 +103,8 @@ def test_steward_creates_feature(api, steward, orders):
         ({"entity": ""}, "entity", "This field may not be blank."),
         (
             {"join_keys": ["a\x00"]},
-            "join_keys.0",
-            "Null characters are not allowed.",
+            "join_keys[0]",
+            "join_keys[0] contains a NUL character, which no value can contain.",
         ),
     ],
 )

@@ -155,7 +155,11 @@ def test_explicit_duplicate_slug_rejected(api, owner, orders):
             'Enter a valid "slug" consisting of letters, numbers, underscores '
             "or hyphens.",
         ),
-        ({"description": "a\x00b"}, "description", "Null characters are not allowed."),
+        (
+            {"description": "a\x00b"},
+            "description",
+            "description contains a NUL character, which no value can contain.",
+        ),
     ],
 )
 def test_bad_product_input_names_field(api, owner, changes, field, message):
