@@ -1,6 +1,15 @@
+import logging
+
 from django.http import HttpResponse, JsonResponse
 
-from core.errors import error_body
+from core.errors import error_body, is_write_conflict
+
+logger = logging.getLogger(__name__)
+
+CONFLICT_PAGE_MESSAGE = (
+    "Someone else changed the same data at the same time. Go back, reload the "
+    "page and try again."
+)
 
 # Restrictive by default: pages load scripts and styles only from the portal.
 # Inline style attributes stay allowed for the schema tree's indentation.
@@ -54,3 +63,27 @@ def content_security_policy(get_response):
         return response
 
     return middleware
+
+
+class WriteConflictMiddleware:
+    """Answer a page request that lost a write race with 409, not a 500.
+
+    The API maps the same errors in `core.errors`; a form posted twice at once
+    (the same new slug, the same dataset linked to two products) ends here.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not is_write_conflict(exception):
+            return None
+        logger.warning(
+            "Concurrent write to %s lost a race: %s", request.path, exception
+        )
+        return HttpResponse(
+            CONFLICT_PAGE_MESSAGE, status=409, content_type="text/plain; charset=utf-8"
+        )

@@ -73,3 +73,18 @@ def test_description_over_the_limit_names_the_field(client, owner):
         "message": "Ensure this value has at most 20000 characters (it has 20001).",
         "field": "description",
     }
+
+
+def test_page_that_loses_a_write_race_answers_409(rf):
+    from django.db import IntegrityError
+
+    from core.middleware import CONFLICT_PAGE_MESSAGE, WriteConflictMiddleware
+
+    middleware = WriteConflictMiddleware(lambda request: None)
+    request = rf.post("/catalog/products/new")
+
+    response = middleware.process_exception(request, IntegrityError("duplicate"))
+
+    assert response.status_code == 409
+    assert response.content.decode() == CONFLICT_PAGE_MESSAGE
+    assert middleware.process_exception(request, ValueError("other")) is None
