@@ -21,7 +21,11 @@ from catalog.forms import (
     apply_validation_error,
 )
 from catalog.models import DataProduct, OutputPort, Ownership
-from catalog.permissions import can_manage_product, can_register_product
+from catalog.permissions import (
+    can_manage_product,
+    can_register_product,
+    check_role_change,
+)
 
 MAX_SEARCH_CHARS = 200
 
@@ -127,6 +131,7 @@ def ownership_add(request, slug: str):
         data = form.cleaned_data
         holder = data["holder"]
         is_user = data["holder_type"] == "user"
+        check_role_change(request.user, product, data["role"])
         try:
             services.ownership_add(
                 product=product,
@@ -151,6 +156,7 @@ def ownership_remove(request, slug: str, pk: int):
         Ownership.objects.select_related("user", "group"), pk=pk, product=product
     )
     holder = ownership.user or ownership.group
+    check_role_change(request.user, product, ownership.role)
     try:
         services.ownership_remove(ownership=ownership)
     except ValidationError as error:

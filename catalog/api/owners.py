@@ -9,6 +9,7 @@ from catalog import services
 from catalog.api.base import ProductScopedMixin
 from catalog.api.serializers import OwnershipSerializer, OwnershipWriteSerializer
 from catalog.models import Ownership
+from catalog.permissions import check_role_change
 from core.errors import ApiError
 
 
@@ -30,6 +31,7 @@ class OwnershipListView(ProductScopedMixin, generics.ListCreateAPIView):
         product = self.product
         serializer = OwnershipWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        check_role_change(request.user, product, serializer.validated_data["role"])
         ownership = services.ownership_add(product=product, **serializer.validated_data)
         return Response(
             OwnershipSerializer(ownership).data, status=status.HTTP_201_CREATED
@@ -55,4 +57,5 @@ class OwnershipDetailView(ProductScopedMixin, generics.RetrieveDestroyAPIView):
         return ownership
 
     def perform_destroy(self, instance):
+        check_role_change(self.request.user, self.product, instance.role)
         services.ownership_remove(ownership=instance)

@@ -17,7 +17,7 @@ from catalog.api.filters import ProductFilter
 from catalog.api.permissions import CatalogAccess
 from catalog.api.serializers import ProductSerializer, ProductWriteSerializer
 from catalog.models import DataContract, DataProduct, Feature, OutputPort, Ownership
-from catalog.permissions import can_register_product
+from catalog.permissions import can_register_product, check_delete
 from catalog.selectors import products_visible_to
 
 
@@ -122,4 +122,5 @@ class ProductDetailView(generics.RetrieveUpdateDestroyAPIView):
         return Response(ProductSerializer(product).data)
 
     def perform_destroy(self, instance):
+        check_delete(self.request.user, instance)
         services.product_delete(product=instance)

@@ -252,3 +252,40 @@ def test_malformed_json_rejected(api, owner, orders):
 
     assert response.status_code == 400
     assert error_of(response)["code"] == "parse_error"
+
+
+def test_steward_cannot_take_over_or_delete(client, owner, steward):
+    from core.services import api_key_create
+    from tests.catalog_factories import make_product
+
+    product = make_product("Ledger", owner=owner, stewards=[steward])
+    _, key = api_key_create(
+        name="steward", scopes=["catalog:write", "read"], user=steward
+    )
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    owner_row = product.ownerships.get(role="owner")
+
+    promote = client.post(
+        "/api/v1/catalog/products/ledger/owners",
+        {"role": "owner", "user": "steward"},
+        content_type="application/json",
+        **headers,
+    )
+    evict = client.delete(
+        f"/api/v1/catalog/products/ledger/owners/{owner_row.pk}", **headers
+    )
+    delete = client.delete("/api/v1/catalog/products/ledger", **headers)
+
+    assert promote.status_code == 403
+    assert promote.json()["error"]["message"] == (
+        "Only the product's owners may change its owners."
+    )
+    assert evict.status_code == 403
+    assert delete.status_code == 403
+    assert (
+        delete.json()["error"]["message"] == "Only the product's owners may delete it."
+    )
+    assert list(product.ownerships.values_list("role", flat=True).order_by("role")) == [
+        "owner",
+        "steward",
+    ]
