@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 
 from core.services import api_key_create
+from tests.browser import launch_chromium
 
 CORPUS_DIR = (
     Path(__file__).resolve().parent.parent.parent / "shared" / "openlineage-corpus"
@@ -81,6 +82,12 @@ def pipeline_key(db):
 def reader_key(db):
     _, raw_key = api_key_create(name="lineage-reader", scopes=["read"])
     return raw_key
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium, started once per test module."""
+    yield from launch_chromium()
 
 
 @pytest.fixture

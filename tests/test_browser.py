@@ -1,62 +1,24 @@
-"""The lineage graph in headless Chromium, against a live server.
-
-Needs Debian's chromium at /usr/bin/chromium (`apt-get install chromium`):
-Playwright's own browser download is not used.
-"""
-
-import os
-from pathlib import Path
+"""The lineage graph in headless Chromium, against a live server."""
 
 import pytest
 from django.contrib.auth import get_user_model
 
 from lineage.models import Run
+from tests.browser import SCREENSHOT_DIR, open_page
 from tests.factories import make_dataset, make_job, make_reads, make_run, make_writes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOT_DIR = Path(os.environ.get("BROWSER_SCREENSHOT_DIR", "/tmp"))
 HOSTILE_NAME = '</text><script>alert(1)</script>"><img src=x onerror=alert(1)>'
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(f"Chromium is missing: expected it at {CHROMIUM}.")
-    # Playwright's sync API keeps an event loop in this thread, so Django rejects
-    # the test's ORM calls as async-unsafe unless DJANGO_ALLOW_ASYNC_UNSAFE is set.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-            headless=True,
-        )
-        yield browser
-        browser.close()
-    if previous is None:
-        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
 def page(browser, live_server):
     get_user_model().objects.create_user("consumer", password="consumer-password-1")
-    context = browser.new_context(
-        base_url=live_server.url, viewport={"width": 1400, "height": 900}
-    )
-    page = context.new_page()
-    dialogs = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    page.dialogs = dialogs
+    page = open_page(browser, live_server)
     yield page
-    context.close()
-    assert dialogs == [], f"A dialog opened: {dialogs}"
+    page.context.close()
+    assert page.dialogs == [], f"A dialog opened: {page.dialogs}"
 
 
 def log_in(page, next_path: str) -> None:

@@ -1,59 +1,14 @@
 """An owner registers and publishes a product in headless Chromium; a consumer
-then finds it.
-
-Needs Debian's chromium at /usr/bin/chromium (`apt-get install chromium`), like
-tests/test_browser.py.
-"""
-
-import os
-from pathlib import Path
+then finds it."""
 
 import pytest
 
 from catalog.models import DataProduct
+from tests.browser import SCREENSHOT_DIR, open_page
 from tests.catalog_factories import make_domain
 from tests.factories import make_dataset
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOT_DIR = Path(os.environ.get("BROWSER_SCREENSHOT_DIR", "/tmp"))
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(f"Chromium is missing: expected it at {CHROMIUM}.")
-    # Playwright's sync API keeps an event loop in this thread, so Django rejects
-    # the test's ORM calls as async-unsafe unless DJANGO_ALLOW_ASYNC_UNSAFE is set.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-            headless=True,
-        )
-        yield browser
-        browser.close()
-    if previous is None:
-        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
-def open_page(browser, live_server):
-    """A page in a fresh browser context, so each persona has its own session."""
-    context = browser.new_context(
-        base_url=live_server.url, viewport={"width": 1400, "height": 900}
-    )
-    page = context.new_page()
-    dialogs = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    page.dialogs = dialogs
-    return page
 
 
 def log_in(page, username: str, password: str) -> None:

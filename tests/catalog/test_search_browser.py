@@ -7,30 +7,25 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from catalog import services
+from tests.browser import open_page
 from tests.catalog_factories import make_product
 from tests.factories import make_dataset
-from tests.test_browser import browser  # noqa: F401 - the shared fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def page(browser, live_server):  # noqa: F811 - pytest passes the fixture
+def page(browser, live_server):
     get_user_model().objects.create_user("consumer", password="consumer-password-1")
-    context = browser.new_context(
-        base_url=live_server.url, viewport={"width": 1400, "height": 900}
-    )
-    page = context.new_page()
-    dialogs = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page = open_page(browser, live_server)
     console_errors = []
     page.on(
         "console",
         lambda message: message.type == "error" and console_errors.append(message.text),
     )
     yield page
-    context.close()
-    assert dialogs == []
+    page.context.close()
+    assert page.dialogs == []
     assert console_errors == []
 
 

@@ -6,9 +6,10 @@ import pytest
 from django.utils import timezone
 
 from catalog.sla import service_level_set, sla_evaluate
+from tests.browser import SCREENSHOT_DIR
 from tests.catalog.sla_events import dataset, publish, run_events, send
 from tests.catalog_factories import make_product
-from tests.test_browser import SCREENSHOT_DIR, browser, log_in, page  # noqa: F401
+from tests.test_browser import log_in, page  # noqa: F401 - the consumer's page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
