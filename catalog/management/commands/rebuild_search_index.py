@@ -6,8 +6,8 @@ from catalog.search.indexing import search_index_rebuild
 class Command(BaseCommand):
     help = (
         "Rebuild the catalog's search index from products, features and lineage "
-        "datasets, in one transaction. Run it after rebuild_lineage, which gives "
-        "datasets new ids."
+        "datasets, in one transaction: to repair the index, or to fill it after "
+        "rows were loaded without the catalog's signals (a bulk load)."
     )
 
     def handle(self, *args, **options):
