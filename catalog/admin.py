@@ -5,7 +5,9 @@ permissions as usual. On top of those, they see only the products they own or
 steward (`managed_products`) and the rows that hang from them, and they change
 a row only when `can_manage_product` allows it for its product. Rows derived
 from lineage (SLA periods, contract violations) and notifications are read
-only.
+only. So are roles: the catalog's pages and API change them through
+`catalog.services`, which keeps a product's last owner and leaves the owner
+role to owners.
 """
 
 from django.contrib import admin
@@ -92,9 +94,20 @@ class ReadOnlyAdmin(ProductScopedAdmin):
         return False
 
 
-# NOTE: ownership rows deleted here skip `catalog.services.ownership_remove`, so
-# the admin can remove a product's last owner, which the catalog's forms reject.
-class OwnershipInline(admin.TabularInline):
+class ReadOnlyRoles:
+    """Shows roles without letting the admin add, change or delete them."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class OwnershipInline(ReadOnlyRoles, admin.TabularInline):
     model = Ownership
     extra = 0
     raw_id_fields = ["user", "group"]
@@ -136,7 +149,7 @@ class DataProductAdmin(ProductScopedAdmin):
 
 
 @admin.register(Ownership)
-class OwnershipAdmin(ProductScopedAdmin):
+class OwnershipAdmin(ReadOnlyRoles, ProductScopedAdmin):
     list_display = ["product", "role", "user", "group", "created_at"]
     list_filter = ["role"]
     search_fields = ["product__name", "user__username", "group__name"]

@@ -5,7 +5,6 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.urls import reverse
 
 from catalog.search.params import FACETS, SearchParamError, parse_search_params
 from catalog.search.selectors import search_documents
@@ -66,7 +65,6 @@ def search(request):
     context = {
         # Not "q": base.html fills the navigation bar's lineage search with it.
         "query": params.q,
-        "suggest_url": reverse("catalog-api:search-suggest"),
         "result": None,
     }
     if params.q.strip():

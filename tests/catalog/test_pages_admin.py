@@ -107,6 +107,17 @@ def test_ownership_admin_scoped_to_managed_products(staff_steward, products):
     )
 
 
+def test_roles_are_read_only_in_the_admin(admin_user, products):
+    model_admin = admin.site._registry[Ownership]
+    request = _request_for(admin_user)
+    ownership = products["stewarded"].ownerships.first()
+
+    assert model_admin.has_view_permission(request, ownership)
+    assert not model_admin.has_change_permission(request, ownership)
+    assert not model_admin.has_delete_permission(request, ownership)
+    assert not model_admin.has_add_permission(request)
+
+
 def test_sla_periods_are_read_only(client, staff_steward, products):
     period = SlaPeriod.objects.create(
         product=products["stewarded"],

@@ -106,10 +106,12 @@ def test_home_search_box_goes_to_search_page(client, consumer, db):
 
     content = response.content.decode()
     assert 'action="/catalog/search" method="get"' in content
-    assert '<label class="form-label" for="catalog-q">Search data products</label>' in (
-        content
+    assert (
+        '<label class="form-label" for="catalog-search-q">Search data products</label>'
+        in (content)
     )
-    assert 'id="catalog-q" name="q"' in content
+    assert 'id="catalog-search-q" name="q"' in content
+    assert 'role="combobox"' in content
 
 
 def test_recently_updated_is_newest_first(client, consumer, estate, owner):
