@@ -81,8 +81,9 @@ class ProductScopedAdmin(admin.ModelAdmin):
         return allowed and self._may_manage(request, obj)
 
 
-class ReadOnlyAdmin(ProductScopedAdmin):
-    """An admin for rows that the catalog derives or sends: listed, never edited."""
+class ReadOnly:
+    """Lists rows without letting the admin add, change or delete them: rows the
+    catalog derives or sends, and roles, which follow rules the admin skips."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -94,20 +95,11 @@ class ReadOnlyAdmin(ProductScopedAdmin):
         return False
 
 
-class ReadOnlyRoles:
-    """Shows roles without letting the admin add, change or delete them."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+class ReadOnlyAdmin(ReadOnly, ProductScopedAdmin):
+    pass
 
 
-class OwnershipInline(ReadOnlyRoles, admin.TabularInline):
+class OwnershipInline(ReadOnly, admin.TabularInline):
     model = Ownership
     extra = 0
     raw_id_fields = ["user", "group"]
@@ -149,7 +141,7 @@ class DataProductAdmin(ProductScopedAdmin):
 
 
 @admin.register(Ownership)
-class OwnershipAdmin(ReadOnlyRoles, ProductScopedAdmin):
+class OwnershipAdmin(ReadOnlyAdmin):
     list_display = ["product", "role", "user", "group", "created_at"]
     list_filter = ["role"]
     search_fields = ["product__name", "user__username", "group__name"]
