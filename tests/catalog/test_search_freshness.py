@@ -224,3 +224,20 @@ def test_nested_field_paths_are_indexed(consumer):
     document = SearchDocument.objects.get(object_id=dataset.pk)
     assert document.body == "address email address.geo address.geo.lat"
     assert _titles(consumer, "address.geo.lat") == ["customers"]
+
+
+def test_huge_schema_does_not_stop_its_batch(consumer):
+    # 110,000 field names make a text larger than a tsvector may hold (1 MB).
+    huge = make_dataset(
+        "big",
+        "huge_schema_table",
+        fields=[{"name": f"column_{index:06d}_abcdef"} for index in range(110_000)],
+    )
+    bystander = make_dataset("big", "bystander", fields=[{"name": "quokkacolumn"}])
+
+    counts = search_index_rebuild()
+
+    assert counts["dataset"] == 2
+    assert _titles(consumer, "quokkacolumn") == ["bystander"]
+    assert SearchDocument.objects.filter(object_id=huge.pk).exists()
+    assert SearchDocument.objects.filter(object_id=bystander.pk).exists()
