@@ -14,12 +14,10 @@ from django.db import transaction
 
 from catalog.models import DataProduct, Feature
 from catalog.selectors import canonical_dataset
-from catalog.services import locked_copy
+from catalog.services import UNSET, locked_copy
 from lineage.models import Dataset
 
 logger = logging.getLogger(__name__)
-
-_UNSET = object()
 
 
 def schema_field_names(fields) -> set[str]:
@@ -137,7 +135,7 @@ def feature_create(
 
 @transaction.atomic
 def feature_update(
-    *, feature: Feature, source_namespace=_UNSET, source_name=_UNSET, **changes
+    *, feature: Feature, source_namespace=UNSET, source_name=UNSET, **changes
 ) -> Feature:
     """Change a feature's fields.
 
@@ -146,11 +144,11 @@ def feature_update(
     the feature ends up with.
     """
     locked_copy(feature)
-    if source_namespace is not _UNSET or source_name is not _UNSET:
+    if source_namespace is not UNSET or source_name is not UNSET:
         current = feature.source_dataset
-        if source_namespace is _UNSET:
+        if source_namespace is UNSET:
             source_namespace = current.namespace.name if current else ""
-        if source_name is _UNSET:
+        if source_name is UNSET:
             source_name = current.name if current else ""
         feature.source_dataset = _source_dataset(source_namespace, source_name)
     for name, value in changes.items():

@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.db.models.functions import Left, Lower
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-# Longest description accepted: a page of Markdown, not a document store.
+# Maximum length of a description: a page of Markdown, not a document store.
 DESCRIPTION_MAX_CHARS = 20_000
 _description_length = MaxLengthValidator(DESCRIPTION_MAX_CHARS)
 

@@ -28,7 +28,8 @@ def can_manage_product(user, product: DataProduct) -> bool:
 
 
 def can_own_product(user, product: DataProduct) -> bool:
-    """Whether the user may delete the product and give or take its owner role."""
+    """Tell whether the user may delete the product and give or take its owner
+    role."""
     if user is None or not user.is_authenticated:
         return False
     return user.is_superuser or Ownership.Role.OWNER in product_roles(user, product)

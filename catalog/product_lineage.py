@@ -48,18 +48,19 @@ def _reached_product_ids(product: DataProduct, steps: dict, transitive: bool) ->
 
 
 def input_products(product: DataProduct) -> QuerySet[DataProduct]:
-    """The nearest products upstream: the products this product is built from."""
+    """Return the nearest products upstream: those this product is built from."""
     ids = _reached_product_ids(product, _UPSTREAM, transitive=False)
     return DataProduct.objects.filter(pk__in=ids)
 
 
 def consumer_products(product: DataProduct) -> QuerySet[DataProduct]:
-    """The nearest products downstream: the products built from this one."""
+    """Return the nearest products downstream: those built from this one."""
     ids = _reached_product_ids(product, _DOWNSTREAM, transitive=False)
     return DataProduct.objects.filter(pk__in=ids)
 
 
 def downstream_products(product: DataProduct) -> QuerySet[DataProduct]:
-    """Every product downstream, however far: those a breach here may affect."""
+    """Return every product downstream, however far: those a breach here may
+    affect."""
     ids = _reached_product_ids(product, _DOWNSTREAM, transitive=True)
     return DataProduct.objects.filter(pk__in=ids)

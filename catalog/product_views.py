@@ -13,7 +13,7 @@ from catalog.markdown import render as render_markdown
 from catalog.models import DataProduct
 from catalog.permissions import can_manage_product
 from catalog.sla import current_sla_period
-from catalog.trust import product_trust, sla_attainment_chart
+from catalog.trust import AttainmentChart, product_trust
 
 ATTAINMENT_DAYS = 30
 
@@ -28,11 +28,13 @@ ACCESS_REQUEST_MESSAGES = {
 
 
 def _sla_context(product: DataProduct) -> dict:
+    trust = product_trust(product, days=ATTAINMENT_DAYS)
     return {
         "service_level": getattr(product, "service_level", None),
         "sla_period": current_sla_period(product),
-        "attainment": sla_attainment_chart(product, days=ATTAINMENT_DAYS),
-        "trust": product_trust(product, days=ATTAINMENT_DAYS),
+        # The trust view has already read the attainment and its target.
+        "attainment": AttainmentChart(trust.attainment, trust.availability_target),
+        "trust": trust,
     }
 
 

@@ -30,8 +30,8 @@ VIEW_PERMISSION = "view_dataproduct"
 
 
 def _user_pk(user) -> int | None:
-    """The database id of a signed-in person; None for anonymous users and for
-    API keys that act for no user."""
+    """Return the database id of a signed-in person, or None for anonymous users
+    and for API keys that act for no user."""
     if user is None or not user.is_authenticated:
         return None
     return getattr(user, "pk", None)
@@ -76,7 +76,7 @@ def products_visible_to(user) -> QuerySet[DataProduct]:
 
 
 def product_roles(user, product: DataProduct) -> set[str]:
-    """The roles the user holds on the product, directly or through a group."""
+    """Return the roles the user has on the product, directly or through a group."""
     user_pk = _user_pk(user)
     if user_pk is None:
         return set()
@@ -103,7 +103,8 @@ def managed_products(user) -> QuerySet[DataProduct]:
 
 
 def canonical_dataset(namespace: str, name: str) -> Dataset | None:
-    """The lineage dataset named exactly so, or its canonical one if an alias."""
+    """Return the lineage dataset with this exact name, or its canonical dataset
+    when it is an alias."""
     found = find_by_names(Dataset, [(namespace, name)])
     if not found:
         return None

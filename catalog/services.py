@@ -1,8 +1,8 @@
 """Every write to domains, products, ownership and output ports.
 
 Each function runs in one transaction and checks the rules that span rows (a
-product keeps an owner, a port names a canonical dataset); field formats are
-checked by the forms and serializers that call them. Who may call them is
+product keeps an owner, a port names a canonical dataset). The forms and
+serializers that call them check field formats. Who may call them is
 checked by `catalog.permissions` in those callers.
 """
 
@@ -20,7 +20,8 @@ from lineage.models import Dataset
 
 logger = logging.getLogger(__name__)
 
-_UNSET = object()
+# A keyword argument left out of an update, as opposed to one given as None.
+UNSET = object()
 
 
 def domain_create(*, name: str, slug: str = "", description: str = "") -> Domain:
@@ -117,14 +118,14 @@ def product_create(
 
 
 @transaction.atomic
-def product_update(*, product: DataProduct, tags=_UNSET, **changes) -> DataProduct:
+def product_update(*, product: DataProduct, tags=UNSET, **changes) -> DataProduct:
     """Change a product's fields; `tags`, when given, replaces its tags."""
     locked_copy(product)
     for name, value in changes.items():
         setattr(product, name, value)
     product.full_clean()
     product.save()
-    if tags is not _UNSET:
+    if tags is not UNSET:
         product.tags.set(_tags_named(tags))
     logger.info("Updated data product %s: %s", product.pk, sorted(changes))
     return product

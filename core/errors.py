@@ -69,11 +69,11 @@ CONFLICT_MESSAGE = (
 
 
 def is_write_conflict(exc: BaseException) -> bool:
-    """Whether a database error means a concurrent write won a race.
+    """Tell whether a database error means a concurrent write won a race.
 
     Services check uniqueness before writing, so a unique constraint fails only
-    when another request wrote the same row in between; a deadlock or a
-    serialization failure rolls back the loser.
+    when another request wrote the same row in between. A deadlock or a
+    serialization failure rolls back the losing transaction.
     """
     if isinstance(exc, IntegrityError):
         return True

@@ -66,9 +66,9 @@ def content_security_policy(get_response):
 
 
 class WriteConflictMiddleware:
-    """Answer a page request that lost a write race with 409, not a 500.
+    """Return 409, not a 500, to a page request that lost a write race.
 
-    The API maps the same errors in `core.errors`; a form posted twice at once
+    The API maps the same errors in `core.errors`. A form posted twice at once
     (the same new slug, the same dataset linked to two products) ends here.
     """
 

@@ -1,4 +1,4 @@
-"""Request bodies the catalog API must answer with a 4xx, never a 500."""
+"""Request bodies that get a 4xx from the catalog API, never a 500."""
 
 import orjson
 import pytest

@@ -351,11 +351,11 @@ def test_query_count_is_flat(
 ):
     client.force_login(consumer)
     _grow(orders, owner, 1, start=0)
-    with django_assert_num_queries(26):
+    with django_assert_num_queries(24):
         client.get("/catalog/products/orders/")
 
     _grow(orders, owner, 15, start=1)
-    with django_assert_num_queries(26):
+    with django_assert_num_queries(24):
         response = client.get("/catalog/products/orders/")
 
     assert len(response.context["consumer_products"]) == 16

@@ -45,7 +45,7 @@ def _port_checks(callbacks) -> list:
     ]
 
 
-def test_complete_without_outputs_touches_the_port_its_start_wrote(owner):
+def test_complete_touches_port_start_wrote(owner):
     ingest_payloads([run_event("START", outputs=[ORDERS])])
     product = make_product("Orders", owner=owner)
     port = output_port_add(
@@ -57,9 +57,7 @@ def test_complete_without_outputs_touches_the_port_its_start_wrote(owner):
     assert ports_written([], [RUN_ID]) == [port.pk]
 
 
-def test_events_queue_a_check_only_when_they_touch_a_port(
-    owner, django_capture_on_commit_callbacks
-):
+def test_port_check_queued_only_when_touched(owner, django_capture_on_commit_callbacks):
     ingest_payloads([run_event("START", outputs=[ORDERS])])
     output_port_add(
         product=make_product("Orders", owner=owner),

@@ -13,7 +13,7 @@ from tests.catalog_factories import make_domain, make_product
 from tests.factories import make_dataset
 
 
-def test_registering_makes_the_registrant_owner_and_slugs_the_name(owner):
+def test_product_create_sets_owner_and_slug(owner):
     product = product_create(
         name="Customer 360", domain=make_domain(), created_by=owner, tags=["PII", "crm"]
     )
@@ -62,7 +62,7 @@ def test_adding_a_role_twice_keeps_one(owner, steward):
     assert product.ownerships.filter(user=steward).count() == 1
 
 
-def test_a_dataset_is_published_by_one_product(owner):
+def test_output_port_one_product_per_dataset(owner):
     dataset = make_dataset("lake", "orders")
     orders = make_product("Orders", owner=owner)
     copy = make_product("Orders copy", owner=owner)

@@ -16,7 +16,7 @@ def _period(product, status, start, end=None):
     )
 
 
-def test_attainment_counts_at_risk_as_within_and_skips_unknown(owner):
+def test_attainment_counts_at_risk_skips_unknown(owner):
     product = make_product("Orders", owner=owner)
     day = datetime(2026, 3, 9, tzinfo=UTC)
     _period(product, SlaStatus.UNKNOWN, day - timedelta(days=5), day)

@@ -28,7 +28,7 @@ def _estate(owner):
     make_product("Sketch", owner=owner, lifecycle=Lifecycle.DRAFT)
 
 
-def test_consumer_sees_published_products_but_not_restricted_or_drafts(owner, consumer):
+def test_consumer_visibility_hides_restricted_drafts(owner, consumer):
     _estate(owner)
 
     assert _names(consumer) == ["Internal", "Open", "Secret"]
