@@ -78,11 +78,7 @@ def domain_products(user, domain: Domain) -> QuerySet[DataProduct]:
 
 def product_for_page(user, slug: str) -> DataProduct:
     """Fetch a product the user can see, or raise Http404 (also when it is hidden)."""
-    products = (
-        products_visible_to(user)
-        .select_related("domain", "service_level")
-        .prefetch_related("tags")
-    )
+    products = products_visible_to(user).select_related("domain")
     return get_object_or_404(products, slug=slug)
 
 
@@ -145,12 +141,17 @@ def product_features(product: DataProduct) -> list[Feature]:
 def related_products(user, product: DataProduct) -> tuple[list, list]:
     """List the input and consumer products that lineage shows and the user can
     see. Products hidden from the user are left out, not counted."""
-    visible = with_list_columns(products_visible_to(user)).order_by("name", "pk")
-    inputs = product_lineage.input_products(product).values("pk")
-    consumers = product_lineage.consumer_products(product).values("pk")
+    input_ids, consumer_ids = map(set, product_lineage.nearest_product_ids(product))
+    if not input_ids and not consumer_ids:
+        return [], []
+    visible = list(
+        with_list_columns(products_visible_to(user))
+        .filter(pk__in=input_ids | consumer_ids)
+        .order_by("name", "pk")
+    )
     return (
-        list(visible.filter(pk__in=inputs)),
-        list(visible.filter(pk__in=consumers)),
+        [related for related in visible if related.pk in input_ids],
+        [related for related in visible if related.pk in consumer_ids],
     )
 
 

@@ -12,7 +12,11 @@ a product becomes its owner. Domains and tags are kept by admins.
 from django.core.exceptions import PermissionDenied
 
 from catalog.models import DataProduct, Ownership
-from catalog.selectors import product_roles, products_visible_to
+from catalog.selectors import (
+    has_model_permission,
+    product_roles,
+    products_visible_to,
+)
 
 
 def can_view_product(user, product: DataProduct) -> bool:
@@ -49,7 +53,7 @@ def check_delete(user, product: DataProduct) -> None:
 def can_register_product(user) -> bool:
     if user is None or not user.is_authenticated:
         return False
-    return user.is_superuser or user.has_perm("catalog.add_dataproduct")
+    return user.is_superuser or has_model_permission(user, "catalog.add_dataproduct")
 
 
 def can_manage_domains(user) -> bool:

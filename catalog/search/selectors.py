@@ -29,7 +29,7 @@ from catalog.models import (
 )
 from catalog.search.params import SearchParams
 from catalog.search.query import parse_query, tsquery_sql
-from catalog.selectors import VIEW_PERMISSION
+from catalog.selectors import VIEW_PERMISSION, sees_every_product
 
 MAX_SUGGESTIONS = 10
 # Shorter text is matched at the start of titles only: the trigram index that
@@ -108,10 +108,6 @@ class SearchResult:
     # True when more documents match than were read (MAX_MATCHES): `total` and
     # the facet counts are then lower bounds.
     truncated: bool = False
-
-
-def sees_every_product(user) -> bool:
-    return bool(user.is_superuser or user.has_perm(f"catalog.{VIEW_PERMISSION}"))
 
 
 def visibility_sql(user) -> tuple[str, dict]:

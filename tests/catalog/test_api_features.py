@@ -247,8 +247,8 @@ def test_feature_list_query_count(
         _make_feature(orders, f"feature_{number}")
     client = api(consumer)
 
-    # Session, user, permissions (2), [product,] count, page.
-    expected = 6 if path == "/features" else 7
+    # Session, user, model-wide view permission, [product,] count, page.
+    expected = 5 if path == "/features" else 6
     with django_assert_num_queries(expected):
         response = call(client, "get", path)
 

@@ -128,8 +128,8 @@ def test_ownership_list_query_count(
         orders.ownerships.create(role=Role.TECHNICAL_CONTACT, group=group)
     client = api(consumer)
 
-    # Session, user, permissions (2), product, count, page.
-    with django_assert_num_queries(7):
+    # Session, user, model-wide view permission, product, count, page.
+    with django_assert_num_queries(6):
         response = call(client, "get", "/products/orders/owners")
 
     assert response.json()["count"] == count + 2
@@ -228,8 +228,8 @@ def test_port_list_query_count(api, consumer, orders, count, django_assert_num_q
         output_port_add(product=orders, dataset=make_dataset("s3://b", f"/{number}"))
     client = api(consumer)
 
-    # Session, user, permissions (2), product, count, page.
-    with django_assert_num_queries(7):
+    # Session, user, model-wide view permission, product, count, page.
+    with django_assert_num_queries(6):
         response = call(client, "get", "/products/orders/ports")
 
     assert response.json()["count"] == count

@@ -443,9 +443,9 @@ def test_product_list_query_count(
     _many_products(owner, steward, count)
     client = api(consumer)
 
-    # Session, user, the user's and their groups' permissions (visibility),
+    # Session, user, the model-wide view permission (visibility),
     # domain, tag, count, page, tags, ownerships, ports.
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         response = call(client, "get", "/products?tag=a&domain=finance")
 
     assert response.json()["count"] == count
@@ -470,8 +470,8 @@ def test_product_detail_query_count(
     _many_products(owner, steward, 3)
     client = api(consumer)
 
-    # Session, user, permissions (2), product, tags, ownerships, ports.
-    with django_assert_num_queries(8):
+    # Session, user, model-wide view permission, product, tags, ownerships, ports.
+    with django_assert_num_queries(7):
         response = call(client, "get", "/products/product-1")
 
     assert response.status_code == 200

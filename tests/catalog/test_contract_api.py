@@ -284,9 +284,9 @@ def test_contract_list_queries_pinned(
     for version in ("1.0.1", "1.0.2", "1.0.3"):
         contract_create(port=port, version=version, fields=ORDERS_CONTRACT)
 
-    # Session, user, the user's and groups' permissions, product, port, count,
+    # Session, user, model-wide view permission, product, port, count,
     # contracts with their creators.
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = reader.get(contracts_url(port))
 
     assert response.json()["count"] == 4
@@ -318,9 +318,9 @@ def test_violation_list_queries_pinned(
     send_schema(ORDERS_SCHEMA[2:], minutes=2)
     contracts_check_ports(port_ids=[port.pk])
 
-    # Session, user, the user's and groups' permissions, product, port, count,
+    # Session, user, model-wide view permission, product, port, count,
     # violations with their contracts and schemas.
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = reader.get(violations_url(port))
 
     assert response.json()["count"] == 3

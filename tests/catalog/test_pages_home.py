@@ -134,11 +134,11 @@ def _many_products(owner, count: int, start: int = 0) -> None:
 def test_home_query_count_is_flat(client, owner, db, django_assert_num_queries):
     client.force_login(owner)
     _many_products(owner, 1)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         client.get("/catalog/")
 
     _many_products(owner, 25, start=1)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = client.get("/catalog/")
 
     assert len(response.context["my_products"]) == 26
@@ -182,12 +182,12 @@ def test_domain_query_count_is_flat(client, owner, db, django_assert_num_queries
     client.force_login(owner)
     domain = make_domain("Finance")
     make_product("First", owner=owner, domain=domain)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         client.get("/catalog/domains/finance/")
 
     for index in range(20):
         make_product(f"More {index}", owner=owner, domain=domain)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = client.get("/catalog/domains/finance/")
 
     assert len(tables(response)[0]) == 22

@@ -340,9 +340,9 @@ def test_search_query_count_is_fixed(
     _estate(owner, size)
     client.force_login(consumer)
 
-    # Session, user, the user's and groups' permissions, the check that the
+    # Session, user, model-wide view permission, the check that the
     # domain and tag exist, then the search.
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = search(client, q="orders", tag="t1", domain="finance")
 
     assert response.status_code == 200
@@ -356,7 +356,7 @@ def test_suggest_query_count_is_fixed(
     _estate(owner, size)
     client.force_login(consumer)
 
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         response = client.get(SUGGEST, {"q": "orders"})
 
     assert response.status_code == 200

@@ -136,9 +136,9 @@ def test_domain_trust_page_query_count(
         make_product(f"Extra {index}")
     client.force_login(auditor)
 
-    # Session, user, domain, the auditor's user and group permissions, the
+    # Session, user, domain, the auditor's model-wide view permission, the
     # visible products' ids and the trust view's eight.
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(13):
         response = client.get(_domain_page())
 
     assert response.status_code == 200
@@ -282,7 +282,7 @@ def test_domain_trust_api_query_count(
         make_product(f"Extra {index}")
     client.force_login(auditor)
 
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(13):
         response = client.get(_api("finance", "domains"))
 
     assert response.status_code == 200
