@@ -11,6 +11,7 @@ STAMP := $(VENV)/.installed
 # runs on one machine never drop each other's test database.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/groundskeeper_$$$$
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
+TEST_CACHE_URL ?= redis://127.0.0.1:6379/14
 
 .PHONY: install run manage test lint bench clean
 
@@ -38,6 +39,7 @@ test: install
 	SECRET_KEY=test-only-not-secret SECURE_HTTPS=false WHITENOISE_USE_FINDERS=true \
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
 	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
+	CACHE_URL=$${CACHE_URL:-$(TEST_CACHE_URL)} CACHE_KEY_PREFIX=test_$$$$ \
 	$(BIN)/python -m pytest $(ARGS)
 
 lint: install

@@ -4,13 +4,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from catalog import charts, page_selectors
+from catalog import charts, page_cache, page_selectors
 from catalog.access import AccessRequestOutcome, access_request_send
 from catalog.forms import AccessRequestForm, apply_validation_error
 from catalog.markdown import render as render_markdown
 from catalog.models import DataProduct
+from catalog.page_cache import ProductSections
 from catalog.permissions import can_manage_product
 from catalog.sla import current_sla_period
 from catalog.trust import AttainmentChart, product_trust
@@ -27,32 +30,43 @@ ACCESS_REQUEST_MESSAGES = {
 }
 
 
-def _sla_context(product: DataProduct) -> dict:
+def _render_sections(product: DataProduct) -> ProductSections:
+    """Render the sections that are the same for every reader (see page_cache)."""
     trust = product_trust(product, days=ATTAINMENT_DAYS)
-    return {
+    overview = {
+        "product": product,
+        "description_html": render_markdown(product.description),
+        "role_holders": page_selectors.ownerships_by_role(product),
         "service_level": getattr(product, "service_level", None),
         "sla_period": current_sla_period(product),
         # The trust view has already read the attainment and its target.
         "attainment": AttainmentChart(trust.attainment, trust.availability_target),
-        "trust": trust,
     }
+    ports = {"ports": page_selectors.ports_with_contracts(product)}
+    features = {"features": page_selectors.product_features(product)}
+    return ProductSections(
+        overview_html=render_to_string("catalog/_product_overview.html", overview),
+        ports_html=render_to_string("catalog/_product_ports.html", ports),
+        features_html=render_to_string("catalog/_product_features.html", features),
+        trust=trust,
+    )
 
 
 def _product_context(request, product: DataProduct, access_form=None) -> dict:
     can_manage = can_manage_product(request.user, product)
+    sections = page_cache.product_sections(
+        product.pk, lambda: _render_sections(product)
+    )
     inputs, consumers = page_selectors.related_products(request.user, product)
     return {
         "product": product,
-        "description_html": render_markdown(product.description),
+        "sections": sections,
+        "trust": sections.trust_at(timezone.now()),
         "can_manage": can_manage,
-        "role_holders": page_selectors.ownerships_by_role(product),
-        "ports": page_selectors.ports_with_contracts(product),
-        "features": page_selectors.product_features(product),
         "input_products": inputs,
         "consumer_products": consumers,
         "graph": charts.product_graph(product, inputs, consumers),
         "access_form": None if can_manage else access_form or AccessRequestForm(),
-        **_sla_context(product),
     }
 
 

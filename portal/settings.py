@@ -241,6 +241,15 @@ LINEAGE_MAX_BATCH_EVENTS = env.int("LINEAGE_MAX_BATCH_EVENTS", default=10_000)
 LINEAGE_GROUP_COMMIT = env.bool("LINEAGE_GROUP_COMMIT", default=True)
 LINEAGE_COMMIT_TIMEOUT = env.float("LINEAGE_COMMIT_TIMEOUT", default=60.0)
 
+# The cache shared by web, worker and beat, for product page sections. `make run`
+# without Redis uses a folder (filecache:///path) that they share instead.
+CACHES = {"default": env.cache_url("CACHE_URL", default="redis://127.0.0.1:6379/1")}
+# Portals (or test runs) that share one Redis need prefixes of their own.
+CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default="groundskeeper")
+# Longest time a product page's cached sections are served. Lineage-only
+# changes (freshness, failed runs) show within this time at the latest.
+CATALOG_PAGE_CACHE_SECONDS = env.int("CATALOG_PAGE_CACHE_SECONDS", default=300)
+
 # A valid API key is looked up again after this many seconds, so a key revoked in
 # another process stops working within that time.
 API_KEY_CACHE_SECONDS = env.float("API_KEY_CACHE_SECONDS", default=2.0)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.core.cache import cache
 
 from core.services import api_key_create
 from tests.browser import launch_chromium
@@ -110,3 +111,10 @@ def second_session():
         host=database["HOST"],
         port=database["PORT"] or 5432,
     )
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Start every test with an empty cache: the rows a cached product page was
+    drawn from are gone once the test before has rolled back."""
+    cache.clear()

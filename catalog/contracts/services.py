@@ -38,6 +38,7 @@ from catalog.contracts.schema import (
 )
 from catalog.models import ContractViolation, DataContract, Notification, OutputPort
 from catalog.notifications import notify_product_managers
+from catalog.page_cache import product_pages_changed
 from lineage.models import Dataset, SchemaVersion
 
 logger = logging.getLogger(__name__)
@@ -146,6 +147,8 @@ def contracts_check_ports(*, port_ids: list[int]) -> None:
         contract = port.contracts.first()
         with transaction.atomic():
             _check_port(port, contract)
+            # Violations are updated in bulk, which sends no signal.
+            product_pages_changed([port.product_id])
 
 
 def _check_port(port: OutputPort, contract: DataContract | None) -> None:

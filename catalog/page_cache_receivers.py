@@ -1,0 +1,107 @@
+"""Expire the cached sections of a product page when a row they show changes.
+
+See `catalog.page_cache`. Bulk updates send no signals: the services that make
+them call `product_pages_changed` themselves.
+"""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from catalog.models import (
+    ContractViolation,
+    DataContract,
+    DataProduct,
+    Domain,
+    Feature,
+    OutputPort,
+    Ownership,
+    ServiceLevel,
+    SlaPeriod,
+    Tag,
+)
+from catalog.page_cache import product_pages_changed
+
+
+def _product_changed(sender, instance, **kwargs) -> None:
+    product_pages_changed([instance.pk])
+
+
+def _row_changed(sender, instance, **kwargs) -> None:
+    product_pages_changed([instance.product_id])
+
+
+def _contract_changed(sender, instance, **kwargs) -> None:
+    product_pages_changed(
+        OutputPort.objects.filter(pk=instance.port_id).values_list(
+            "product_id", flat=True
+        )
+    )
+
+
+def _violation_changed(sender, instance, **kwargs) -> None:
+    product_pages_changed(
+        DataContract.objects.filter(pk=instance.contract_id).values_list(
+            "port__product_id", flat=True
+        )
+    )
+
+
+def _tags_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None:
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if not reverse:
+        product_pages_changed([instance.pk])
+    elif pk_set:
+        product_pages_changed(pk_set)
+
+
+def _named_by_products(sender, instance, created, **kwargs) -> None:
+    """A domain or tag changed: every product in it shows its name."""
+    if not created:
+        product_pages_changed(instance.products.values_list("pk", flat=True))
+
+
+def _holder_changed(sender, instance, update_fields=None, **kwargs) -> None:
+    """An owner's name changed: every product they hold a role on shows it."""
+    # Every login saves the user's last_login, which no page shows.
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return
+    if isinstance(instance, Group):
+        holders = Ownership.objects.filter(group=instance)
+    else:
+        holders = Ownership.objects.filter(user=instance)
+    product_pages_changed(holders.values_list("product_id", flat=True))
+
+
+def connect_page_cache_receivers() -> None:
+    for model, handler in (
+        (DataProduct, _product_changed),
+        (Ownership, _row_changed),
+        (OutputPort, _row_changed),
+        (ServiceLevel, _row_changed),
+        (SlaPeriod, _row_changed),
+        (Feature, _row_changed),
+        (DataContract, _contract_changed),
+        (ContractViolation, _violation_changed),
+    ):
+        uid = f"page_cache.{model.__name__}"
+        post_save.connect(handler, sender=model, dispatch_uid=f"{uid}.saved")
+        post_delete.connect(handler, sender=model, dispatch_uid=f"{uid}.deleted")
+    m2m_changed.connect(
+        _tags_changed,
+        sender=DataProduct.tags.through,
+        dispatch_uid="page_cache.tags_changed",
+    )
+    for model in (Domain, Tag):
+        post_save.connect(
+            _named_by_products,
+            sender=model,
+            dispatch_uid=f"page_cache.{model.__name__}.saved",
+        )
+    for model in (get_user_model(), Group):
+        post_save.connect(
+            _holder_changed,
+            sender=model,
+            dispatch_uid=f"page_cache.{model.__name__}.saved",
+        )
