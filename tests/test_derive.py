@@ -406,7 +406,11 @@ def test_deadlocked_batch_is_retried(caplog):
         ) as other:
             # The store below detects the deadlock first and is the one aborted.
             other.execute("SET deadlock_timeout = '10s'")
-            other.execute("UPDATE lineage_dataset SET name = name WHERE name = 'b'")
+            # A row lock, not an update: the store's insert of names would
+            # wait for an updated row before it locks anything.
+            other.execute(
+                "SELECT 1 FROM lineage_dataset WHERE name = 'b' FOR NO KEY UPDATE"
+            )
             locked_b.set()
             time.sleep(0.5)
             try:
@@ -417,7 +421,7 @@ def test_deadlocked_batch_is_retried(caplog):
     other = threading.Thread(target=lock_b_then_a)
     other.start()
     locked_b.wait(timeout=5)
-    # Later times make the upsert lock dataset a, then wait for b.
+    # Later times make the last update of the batch lock dataset a, then wait for b.
     with caplog.at_level(logging.WARNING, logger="lineage.ingestion.derive"):
         stored = store(run_event("COMPLETE", 5, inputs=[dataset("a"), dataset("b")]))
     other.join(timeout=15)

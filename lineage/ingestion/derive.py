@@ -106,9 +106,9 @@ def _store(events, first_index, api_key_id) -> tuple[dict[str, int], set[int]]:
     unique = [events[index] for index in first_index.values()]
     batch = collect(unique)
     with transaction.atomic(), connection.cursor() as cursor:
-        # The raw insert and the upserts of names share a round trip. The names
-        # are upserted for duplicates too, which changes nothing: their times
-        # were taken when the events first came.
+        # The raw insert and the inserts of new names share a round trip. Names
+        # of duplicates are inserted too, which changes nothing: they were when
+        # the events first came, and only new events move the names' times.
         names = entities.name_statements(batch)
         statements = [_events_insert(unique, api_key_id), *names]
         if len(events) >= LARGE_BATCH_EVENTS:
@@ -127,12 +127,12 @@ def _store(events, first_index, api_key_id) -> tuple[dict[str, int], set[int]]:
             cursor.execute(EVENTS_SELECT, [orjson.dumps(duplicates).decode()])
             ids.update((event_hash, id) for id, event_hash in cursor.fetchall())
         if created:
-            job_ids, dataset_ids, canonical_ids = entities.read_names(
+            ids_by_name = entities.read_names(
                 cursor, batch, names, results[-len(names) :]
             )
             if len(created) < len(unique):
                 batch = collect([events[index] for index in sorted(created)])
-            _derive_links(cursor, batch, job_ids, dataset_ids, canonical_ids)
+            _derive_links(cursor, batch, *ids_by_name)
     return ids, created
 
 
@@ -147,13 +147,12 @@ def derive_events(cursor, events: list[ParsedEvent]) -> None:
     batch = collect(events)
     names = entities.name_statements(batch)
     results = execute_statements(cursor, names)
-    job_ids, dataset_ids, canonical_ids = entities.read_names(
-        cursor, batch, names, results
-    )
-    _derive_links(cursor, batch, job_ids, dataset_ids, canonical_ids)
+    _derive_links(cursor, batch, *entities.read_names(cursor, batch, names, results))
 
 
-def _derive_links(cursor, batch, job_ids, dataset_ids, canonical_ids) -> None:
+def _derive_links(
+    cursor, batch, namespace_ids, job_ids, dataset_ids, canonical_ids
+) -> None:
     canonical = resolve_aliases(cursor, batch, dataset_ids, canonical_ids)
     execute_statements(
         cursor,
@@ -165,6 +164,9 @@ def _derive_links(cursor, batch, job_ids, dataset_ids, canonical_ids) -> None:
             *links.edge_statements(batch, job_ids, dataset_ids, canonical),
             *links.column_edge_statements(batch, dataset_ids, canonical),
             *links.facet_statements(batch, job_ids, dataset_ids),
+            # Last, so that the rows every batch shares stay locked only
+            # until the commit that follows.
+            *entities.name_time_statements(batch, namespace_ids, job_ids, dataset_ids),
         ],
     )
 

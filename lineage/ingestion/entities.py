@@ -1,10 +1,17 @@
 """Upserts of namespaces, jobs, datasets and runs: the rows others point at.
 
 Each statement takes a whole batch as one JSON parameter. Namespaces, jobs and
-datasets go in one round trip and return the ids of every row they name,
-inserted or not. Later statements find runs by runId themselves. Rows are fed in
-key order, so concurrent batches lock them in the same order, and `store_events`
-retries a batch that deadlocks all the same.
+datasets go in one round trip that inserts the new ones and returns the ids of
+every row they name, inserted or not. Later statements find runs by runId
+themselves. Rows are fed in key order, so concurrent batches lock them in the
+same order, and `store_events` retries a batch that deadlocks all the same.
+
+The first round trip locks no name that already exists. The times of those
+names move in the last statements of the batch instead, because every batch of
+a busy producer moves the times of shared rows, such as its namespaces or a
+dimension table that many jobs read. A lock taken early on such a row is held
+through the rest of the transaction, so a concurrent batch would wait for all
+of it.
 """
 
 from lineage.ingestion.batch import (
@@ -15,23 +22,22 @@ from lineage.ingestion.batch import (
     recordset,
 )
 
-# A CTE `input` of the batch, the upsert, then the ids of rows the upsert did not
-# return because they existed and needed no change. A row that a concurrent
-# transaction committed while this statement waited is in neither part, because
-# the statement's snapshot predates it, so callers look those up again.
+# A CTE `input` of the batch, the insert, then the ids of rows that existed. A
+# row that a concurrent transaction committed while this statement waited is in
+# neither part, because the statement's snapshot predates it, so callers look
+# those up again.
 NAMESPACE_COLUMNS = "name text, seen timestamptz"
 NAMESPACES_INPUT = f"""
 WITH input AS (SELECT * FROM {recordset(NAMESPACE_COLUMNS)})
 """
-NAMESPACES_UPSERT = """,
-upserted AS (
+NAMESPACES_INSERT = """,
+inserted AS (
     INSERT INTO lineage_namespace AS n (name, first_seen_at)
     SELECT name, seen FROM input ORDER BY name
-    ON CONFLICT ((md5(name))) DO UPDATE SET first_seen_at = excluded.first_seen_at
-    WHERE excluded.first_seen_at < n.first_seen_at
+    ON CONFLICT ((md5(name))) DO NOTHING
     RETURNING n.id, n.name
 )
-SELECT id, name FROM upserted
+SELECT id, name FROM inserted
 UNION ALL
 """
 # The lookups below are LATERAL subqueries and scalar subqueries rather than
@@ -58,18 +64,14 @@ WITH input AS (
     FROM {recordset(NAMED_COLUMNS)}
 )
 """
-JOBS_UPSERT = """,
-upserted AS (
+JOBS_INSERT = """,
+inserted AS (
     INSERT INTO lineage_job AS j (namespace_id, name, first_seen_at, last_event_time)
     SELECT * FROM input ORDER BY namespace_id, name
-    ON CONFLICT (namespace_id, (md5(name))) DO UPDATE SET
-        first_seen_at = LEAST(j.first_seen_at, excluded.first_seen_at),
-        last_event_time = GREATEST(j.last_event_time, excluded.last_event_time)
-    WHERE excluded.first_seen_at < j.first_seen_at
-        OR excluded.last_event_time > j.last_event_time
+    ON CONFLICT (namespace_id, (md5(name))) DO NOTHING
     RETURNING j.id, j.namespace_id, j.name
 )
-SELECT id, namespace_id, name FROM upserted
+SELECT id, namespace_id, name FROM inserted
 UNION ALL
 """
 JOBS_SELECT = """
@@ -80,20 +82,16 @@ SELECT j.id, j.namespace_id, j.name FROM input JOIN LATERAL (
 ) j ON true
 """
 
-DATASETS_UPSERT = """,
-upserted AS (
+DATASETS_INSERT = """,
+inserted AS (
     INSERT INTO lineage_dataset AS d (
         namespace_id, name, first_seen_at, last_event_time
     )
     SELECT * FROM input ORDER BY namespace_id, name
-    ON CONFLICT (namespace_id, (md5(name))) DO UPDATE SET
-        first_seen_at = LEAST(d.first_seen_at, excluded.first_seen_at),
-        last_event_time = GREATEST(d.last_event_time, excluded.last_event_time)
-    WHERE excluded.first_seen_at < d.first_seen_at
-        OR excluded.last_event_time > d.last_event_time
+    ON CONFLICT (namespace_id, (md5(name))) DO NOTHING
     RETURNING d.id, d.namespace_id, d.name, d.canonical_id
 )
-SELECT id, namespace_id, name, canonical_id FROM upserted
+SELECT id, namespace_id, name, canonical_id FROM inserted
 UNION ALL
 """
 DATASETS_SELECT = """
@@ -111,6 +109,58 @@ JOB_PARENTS_UPDATE = f"""
 UPDATE lineage_job j SET parent_id = t.parent_id
 FROM {recordset(JOB_PARENT_COLUMNS)}
 WHERE j.id = t.id AND j.id = ANY(%s::bigint[]) AND j.parent_id IS NULL
+"""
+
+# The times of names that existed before the batch, moved by the last statements
+# of a batch. Only rows whose times change are updated, and so locked.
+NAMESPACE_TIMES_COLUMNS = "id bigint, seen timestamptz"
+NAMESPACE_TIMES_UPDATE = f"""
+UPDATE lineage_namespace n SET first_seen_at = t.seen
+FROM {recordset(NAMESPACE_TIMES_COLUMNS)}
+WHERE n.id = t.id AND n.id = ANY(%s::bigint[]) AND t.seen < n.first_seen_at
+"""
+TIMES_COLUMNS = "id bigint, first_seen timestamptz, last_seen timestamptz"
+JOB_TIMES_UPDATE = f"""
+UPDATE lineage_job j SET
+    first_seen_at = LEAST(j.first_seen_at, t.first_seen),
+    last_event_time = GREATEST(j.last_event_time, t.last_seen)
+FROM {recordset(TIMES_COLUMNS)}
+WHERE j.id = t.id AND j.id = ANY(%s::bigint[])
+    AND (t.first_seen < j.first_seen_at OR t.last_seen > j.last_event_time)
+"""
+# A dataset's times and its current schema move in one update, so that a batch
+# writes the row once. The schema with the latest eventTime becomes current,
+# and the fingerprint breaks a tie between two schemas sent at the same time.
+# Its version was upserted earlier in the same round trip.
+DATASET_TIMES_COLUMNS = (
+    "id bigint, first_seen timestamptz, last_seen timestamptz, fingerprint text,"
+    " schema_seen timestamptz"
+)
+NEWER_SCHEMA = """(t.fingerprint IS NOT NULL AND (
+        d.current_schema_time IS NULL
+        OR t.schema_seen > d.current_schema_time
+        OR (t.schema_seen = d.current_schema_time AND t.fingerprint > (
+            SELECT s.fingerprint FROM lineage_schemaversion s
+            WHERE s.id = d.current_schema_id))))"""
+DATASET_TIMES_UPDATE = f"""
+UPDATE lineage_dataset d SET
+    first_seen_at = LEAST(d.first_seen_at, t.first_seen),
+    last_event_time = GREATEST(d.last_event_time, t.last_seen),
+    current_schema_id = CASE WHEN {NEWER_SCHEMA}
+        THEN t.schema_version_id ELSE d.current_schema_id END,
+    current_schema_time = CASE WHEN {NEWER_SCHEMA}
+        THEN t.schema_seen ELSE d.current_schema_time END
+FROM (
+    SELECT v.*, (
+        SELECT s.id FROM lineage_schemaversion s
+        WHERE s.dataset_id = v.id AND s.fingerprint = v.fingerprint
+    ) AS schema_version_id
+    FROM {recordset(DATASET_TIMES_COLUMNS, alias="v")}
+) t
+WHERE d.id = t.id AND d.id = ANY(%s::bigint[]) AND (
+    t.first_seen < d.first_seen_at OR t.last_seen > d.last_event_time
+    OR {NEWER_SCHEMA}
+)
 """
 
 RANK = (
@@ -171,18 +221,18 @@ def name_statements(batch: Batch) -> list[tuple]:
     names = sorted(batch.namespaces)
     statements = [
         (
-            NAMESPACES_INPUT + NAMESPACES_UPSERT + NAMESPACES_SELECT,
+            NAMESPACES_INPUT + NAMESPACES_INSERT + NAMESPACES_SELECT,
             records(NAMESPACE_COLUMNS, [(n, batch.namespaces[n]) for n in names]),
         )
     ]
     if batch.jobs:
         statements.append(
-            (JOBS_INPUT + JOBS_UPSERT + JOBS_SELECT, _named_rows(batch.jobs))
+            (JOBS_INPUT + JOBS_INSERT + JOBS_SELECT, _named_rows(batch.jobs))
         )
     if batch.datasets:
         statements.append(
             (
-                JOBS_INPUT + DATASETS_UPSERT + DATASETS_SELECT,
+                JOBS_INPUT + DATASETS_INSERT + DATASETS_SELECT,
                 _named_rows(batch.datasets),
             )
         )
@@ -191,9 +241,11 @@ def name_statements(batch: Batch) -> list[tuple]:
 
 def read_names(
     cursor, batch: Batch, statements: list[tuple], results: list[list]
-) -> tuple[dict[JobKey, int], dict[DatasetKey, int], dict[int, int | None]]:
-    """Return the ids of the batch's jobs and datasets by key, and each dataset's
-    canonical id, from the results of `name_statements`."""
+) -> tuple[
+    dict[str, int], dict[JobKey, int], dict[DatasetKey, int], dict[int, int | None]
+]:
+    """Return the ids of the batch's namespaces, jobs and datasets by key, and
+    each dataset's canonical id, from the results of `name_statements`."""
     namespace_rows = _complete(
         cursor,
         results[0],
@@ -225,7 +277,60 @@ def read_names(
         for id, ns_id, name, canonical_id in rows:
             dataset_ids[(namespaces[ns_id], name)] = id
             canonical_ids[id] = canonical_id
-    return job_ids, dataset_ids, canonical_ids
+    namespace_ids = {name: id for id, name in namespaces.items()}
+    return namespace_ids, job_ids, dataset_ids, canonical_ids
+
+
+def name_time_statements(
+    batch: Batch, namespace_ids, job_ids, dataset_ids
+) -> list[tuple]:
+    """Build the updates of the first and last times of the batch's names and of
+    each dataset's current schema, which go last in a batch."""
+    namespaces = sorted(
+        (namespace_ids[n], seen) for n, seen in batch.namespaces.items()
+    )
+    statements = [
+        (
+            NAMESPACE_TIMES_UPDATE,
+            [
+                *records(NAMESPACE_TIMES_COLUMNS, namespaces),
+                [id for id, _ in namespaces],
+            ],
+        )
+    ]
+    if batch.jobs:
+        jobs = sorted((job_ids[key], *times) for key, times in batch.jobs.items())
+        statements.append(
+            (
+                JOB_TIMES_UPDATE,
+                [*records(TIMES_COLUMNS, jobs), [row[0] for row in jobs]],
+            )
+        )
+    if batch.datasets:
+        # The latest (time, fingerprint) of each dataset's schemas in the batch.
+        schemas = {}
+        for (key, fingerprint), (_, _, last_seen) in batch.schemas.items():
+            schema = (last_seen, fingerprint)
+            if key not in schemas or schema > schemas[key]:
+                schemas[key] = schema
+        datasets = sorted(
+            (
+                dataset_ids[key],
+                *times,
+                *(reversed(schemas[key]) if key in schemas else (None, None)),
+            )
+            for key, times in batch.datasets.items()
+        )
+        statements.append(
+            (
+                DATASET_TIMES_UPDATE,
+                [
+                    *records(DATASET_TIMES_COLUMNS, datasets),
+                    [row[0] for row in datasets],
+                ],
+            )
+        )
+    return statements
 
 
 def job_parent_statements(batch: Batch, job_ids) -> list[tuple]:

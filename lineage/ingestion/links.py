@@ -24,30 +24,6 @@ WHERE excluded.first_seen_at < s.first_seen_at
     OR excluded.last_seen_at > s.last_seen_at
 """
 
-# The schema with the latest eventTime becomes current. The fingerprint breaks a
-# tie between two schemas sent at the same time.
-CURRENT_SCHEMA_COLUMNS = "dataset_id bigint, fingerprint text, seen timestamptz"
-CURRENT_SCHEMA_UPDATE = f"""
-UPDATE lineage_dataset d
-SET current_schema_id = v.schema_version_id, current_schema_time = v.seen
-FROM (
-    SELECT DISTINCT ON (t.dataset_id) t.*, (
-        SELECT s.id FROM lineage_schemaversion s
-        WHERE s.dataset_id = t.dataset_id AND s.fingerprint = t.fingerprint
-    ) AS schema_version_id
-    FROM {recordset(CURRENT_SCHEMA_COLUMNS)}
-    ORDER BY t.dataset_id, t.seen DESC, t.fingerprint DESC
-) v
-WHERE d.id = v.dataset_id AND d.id = ANY(%s::bigint[]) AND (
-    d.current_schema_time IS NULL
-    OR (v.seen, v.fingerprint) > (
-        d.current_schema_time,
-        (SELECT s.fingerprint FROM lineage_schemaversion s
-         WHERE s.id = d.current_schema_id)
-    )
-)
-"""
-
 RUN_DATASET_NEWER = (
     "(excluded.event_time, excluded.facets::text) > (rd.event_time, rd.facets::text)"
 )
@@ -179,27 +155,15 @@ WHERE (excluded.event_time, excluded.payload::text) > (f.event_time, f.payload::
 
 
 def schema_statements(batch: Batch, dataset_ids) -> list[tuple]:
-    """Upsert schema versions and move each dataset's current schema forward."""
+    """Upsert schema versions. Each dataset's current schema moves with its
+    times, in `entities.name_time_statements`."""
     if not batch.schemas:
         return []
     rows = sorted(
         (dataset_ids[key], fingerprint, *version)
         for (key, fingerprint), version in batch.schemas.items()
     )
-    current = [
-        (dataset, fingerprint, last_seen)
-        for dataset, fingerprint, _, _, last_seen in rows
-    ]
-    return [
-        (SCHEMA_VERSIONS_UPSERT, records(SCHEMA_COLUMNS, rows)),
-        (
-            CURRENT_SCHEMA_UPDATE,
-            [
-                *records(CURRENT_SCHEMA_COLUMNS, current),
-                sorted({dataset for dataset, _, _ in current}),
-            ],
-        ),
-    ]
+    return [(SCHEMA_VERSIONS_UPSERT, records(SCHEMA_COLUMNS, rows))]
 
 
 def run_dataset_statements(batch: Batch, dataset_ids, canonical) -> list[tuple]:
