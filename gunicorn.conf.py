@@ -11,8 +11,8 @@ so slow or stalled uploads hold threads.
 import os
 
 worker_class = "gthread"
-workers = int(os.environ.get("WEB_WORKERS", "2"))
-threads = int(os.environ.get("WEB_THREADS", "24"))
+workers = int(os.environ.get("WEB_WORKERS", "3"))
+threads = int(os.environ.get("WEB_THREADS", "16"))
 timeout = int(os.environ.get("WEB_TIMEOUT", "60"))
 keepalive = 75
 # Off unless WEB_ACCESS_LOG names a file ("-" for stdout): a line per request,

@@ -31,13 +31,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("benchmark", choices=[*BENCHMARKS, "all"])
     parser.add_argument(
-        "--workers", type=int, default=2, help="gunicorn worker processes"
+        "--workers", type=int, default=3, help="gunicorn worker processes"
     )
     parser.add_argument(
         "--threads",
         type=int,
-        default=24,
-        help="threads per gunicorn worker (24, as gunicorn.conf.py)",
+        default=16,
+        help="threads per gunicorn worker (16, as gunicorn.conf.py)",
     )
     parser.add_argument("--seed", type=int, default=7, help="seed of the generators")
     parser.add_argument(
