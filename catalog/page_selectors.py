@@ -3,14 +3,14 @@
 Each function returns the rows one section of a page shows, joined or
 prefetched, so a page costs a fixed number of queries whatever the number of
 owners, ports, features or products. Every product comes through
-`products_visible_to` or `managed_products`.
+`products_visible_to`, `is_visible_to` or `managed_products`.
 """
 
 from dataclasses import dataclass
 
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 
 from catalog import product_lineage
 from catalog.models import (
@@ -25,7 +25,11 @@ from catalog.models import (
     SlaPeriod,
     SlaStatus,
 )
-from catalog.selectors import managed_products, products_visible_to
+from catalog.selectors import (
+    is_visible_to,
+    managed_products,
+    products_visible_to,
+)
 from lineage.models import Dataset
 
 RECENTLY_UPDATED_LIMIT = 10
@@ -78,8 +82,10 @@ def domain_products(user, domain: Domain) -> QuerySet[DataProduct]:
 
 def product_for_page(user, slug: str) -> DataProduct:
     """Fetch a product the user can see, or raise Http404 (also when it is hidden)."""
-    products = products_visible_to(user).select_related("domain")
-    return get_object_or_404(products, slug=slug)
+    product = DataProduct.objects.select_related("domain").filter(slug=slug).first()
+    if product is None or not is_visible_to(user, product):
+        raise Http404("No data product matches the given query.")
+    return product
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,13 @@ from django.core.exceptions import PermissionDenied
 from catalog.models import DataProduct, Ownership
 from catalog.selectors import (
     has_model_permission,
+    is_visible_to,
     product_roles,
-    products_visible_to,
 )
 
 
 def can_view_product(user, product: DataProduct) -> bool:
-    return products_visible_to(user).filter(pk=product.pk).exists()
+    return is_visible_to(user, product)
 
 
 def can_manage_product(user, product: DataProduct) -> bool:

@@ -83,3 +83,30 @@ def test_only_data_owners_and_admins_register_products(
     assert can_register_product(admin_user)
     assert not can_register_product(consumer)
     assert not can_register_product(auditor)
+
+
+def test_one_product_check_matches_the_list_rule(
+    owner, steward, consumer, auditor, admin_user, db
+):
+    """`is_visible_to` decides alone for a product already read: it must agree
+    with `products_visible_to` for every persona and every kind of product."""
+    from catalog.selectors import is_visible_to
+    from catalog.services import ownership_add
+
+    _estate(owner)
+    stewards = Group.objects.create(name="Stewards")
+    steward.groups.add(stewards)
+    ownership_add(
+        product=DataProduct.objects.get(name="Sketch"), role="steward", group=stewards
+    )
+    assign_perm(
+        "catalog.view_dataproduct", consumer, DataProduct.objects.get(name="Locked")
+    )
+    api_key, _ = api_key_create(name="reader", scopes=["read"])
+    users = [owner, steward, consumer, auditor, admin_user, AnonymousUser()]
+
+    for user in [*users, ApiKeyUser(api_key)]:
+        visible = set(products_visible_to(user).values_list("pk", flat=True))
+        for product in DataProduct.objects.all():
+            expected = product.pk in visible
+            assert is_visible_to(user, product) == expected, (user, product.name)
