@@ -18,7 +18,7 @@ keepalive = 75
 # Each worker listens on a socket of its own, and the kernel spreads new
 # connections over them. On one shared socket, whichever worker woke first took
 # them, and a keep-alive connection stays with the worker that took it.
-reuse_port = True
+reuse_port = os.environ.get("WEB_REUSE_PORT", "true").lower() == "true"
 # Off unless WEB_ACCESS_LOG names a file ("-" for stdout): a line per request,
 # written under one lock by every thread, cost a fifth of the CPU time of
 # single-event ingestion. A reverse proxy in front usually keeps this log.
