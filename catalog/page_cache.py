@@ -71,7 +71,7 @@ class ProductSections:
     trust: ProductTrust
 
     def trust_at(self, now) -> ProductTrust:
-        """The trust figures with the freshness age as of `now`."""
+        """Return the trust figures with the freshness age as of `now`."""
         if self.trust.freshness_age is None:
             return self.trust
         last_update = self.trust.now - self.trust.freshness_age
@@ -107,7 +107,7 @@ def product_sections(
         )
         sections = cache.get(key)
     except Exception:  # noqa: BLE001 - a broken cache must not break the page
-        logger.exception("Could not read the page cache of product %s", product_id)
+        logger.exception("Reading the page cache of product %s failed", product_id)
         return render()
     if sections is not None:
         return sections
@@ -115,7 +115,7 @@ def product_sections(
     try:
         cache.set(key, sections, timeout=settings.CATALOG_PAGE_CACHE_SECONDS)
     except Exception:  # noqa: BLE001
-        logger.exception("Could not store the page cache of product %s", product_id)
+        logger.exception("Storing the page cache of product %s failed", product_id)
     return sections
 
 
@@ -126,7 +126,7 @@ def _restamp(product_ids: list[int]) -> None:
             timeout=None,
         )
     except Exception:  # noqa: BLE001 - entries still expire on their own
-        logger.exception("Could not expire the page cache of products %s", product_ids)
+        logger.exception("Expiring the page cache of products %s failed", product_ids)
 
 
 def product_pages_changed(product_ids: Iterable[int]) -> None:

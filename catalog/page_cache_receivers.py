@@ -1,12 +1,19 @@
 """Expire the cached sections of a product page when a row they show changes.
 
 See `catalog.page_cache`. Bulk updates send no signals: the services that make
-them call `product_pages_changed` themselves.
+them call `product_pages_changed` themselves. A row can move to another product
+(the admin's forms allow it), so a save expires the product the row leaves as
+well as the one it joins, and a delete expires the products before the rows go.
 """
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import (
+    m2m_changed,
+    post_save,
+    pre_delete,
+    pre_save,
+)
 
 from catalog.models import (
     ContractViolation,
@@ -21,6 +28,30 @@ from catalog.models import (
     Tag,
 )
 from catalog.page_cache import product_pages_changed
+from lineage.signals import lineage_rebuilt
+
+# How each model's rows lead to their product, for reading it from the database.
+PRODUCT_PATHS = {
+    DataProduct: "pk",
+    Ownership: "product_id",
+    OutputPort: "product_id",
+    ServiceLevel: "product_id",
+    SlaPeriod: "product_id",
+    Feature: "product_id",
+    DataContract: "port__product_id",
+    ContractViolation: "contract__port__product_id",
+}
+
+
+def _stored_row_changing(sender, instance, **kwargs) -> None:
+    """Expire the product a stored row belongs to before it is saved or deleted."""
+    if instance.pk is None:
+        return
+    product_pages_changed(
+        sender.objects.filter(pk=instance.pk).values_list(
+            PRODUCT_PATHS[sender], flat=True
+        )
+    )
 
 
 def _product_changed(sender, instance, **kwargs) -> None:
@@ -56,6 +87,11 @@ def _tags_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None:
         product_pages_changed(pk_set)
 
 
+def _tag_deleting(sender, instance, **kwargs) -> None:
+    """Deleting a tag removes it from its products without an m2m signal."""
+    product_pages_changed(instance.products.values_list("pk", flat=True))
+
+
 def _named_by_products(sender, instance, created, **kwargs) -> None:
     """A domain or tag changed: every product in it shows its name."""
     if not created:
@@ -74,8 +110,13 @@ def _holder_changed(sender, instance, update_fields=None, **kwargs) -> None:
     product_pages_changed(holders.values_list("product_id", flat=True))
 
 
+def _lineage_rebuilt(sender, **kwargs) -> None:
+    """Every product that publishes a dataset shows figures of the rebuilt rows."""
+    product_pages_changed(OutputPort.objects.values_list("product_id", flat=True))
+
+
 def connect_page_cache_receivers() -> None:
-    for model, handler in (
+    for model, saved in (
         (DataProduct, _product_changed),
         (Ownership, _row_changed),
         (OutputPort, _row_changed),
@@ -86,12 +127,21 @@ def connect_page_cache_receivers() -> None:
         (ContractViolation, _violation_changed),
     ):
         uid = f"page_cache.{model.__name__}"
-        post_save.connect(handler, sender=model, dispatch_uid=f"{uid}.saved")
-        post_delete.connect(handler, sender=model, dispatch_uid=f"{uid}.deleted")
+        if model is not DataProduct:  # a product cannot move
+            pre_save.connect(
+                _stored_row_changing, sender=model, dispatch_uid=f"{uid}.saving"
+            )
+        post_save.connect(saved, sender=model, dispatch_uid=f"{uid}.saved")
+        pre_delete.connect(
+            _stored_row_changing, sender=model, dispatch_uid=f"{uid}.deleting"
+        )
     m2m_changed.connect(
         _tags_changed,
         sender=DataProduct.tags.through,
         dispatch_uid="page_cache.tags_changed",
+    )
+    pre_delete.connect(
+        _tag_deleting, sender=Tag, dispatch_uid="page_cache.Tag.deleting"
     )
     for model in (Domain, Tag):
         post_save.connect(
@@ -99,6 +149,7 @@ def connect_page_cache_receivers() -> None:
             sender=model,
             dispatch_uid=f"page_cache.{model.__name__}.saved",
         )
+    lineage_rebuilt.connect(_lineage_rebuilt, dispatch_uid="page_cache.rebuilt")
     for model in (get_user_model(), Group):
         post_save.connect(
             _holder_changed,

@@ -37,18 +37,31 @@ def forget_ports_exist() -> None:
     _ports_exist = (False, 0.0)
 
 
+# A run that ended, whether it succeeded or not, changes the freshness and the
+# failed-run share of the ports it wrote.
+ENDED_STATES = (Run.State.COMPLETE, Run.State.FAIL, Run.State.ABORT)
+
+
+def touched_names_and_runs(events) -> tuple[set, set]:
+    """Return the (namespace, name) pairs the events wrote and the ids of the
+    runs they ended. The ending event often names no outputs, which the run's
+    START named."""
+    pairs = set()
+    ended_run_ids = set()
+    for event in events:
+        datasets = event.outputs if event.dataset is None else [event.dataset]
+        pairs.update((dataset.namespace, dataset.name) for dataset in datasets)
+        if event.run_state in ENDED_STATES and event.run_id is not None:
+            ended_run_ids.add(event.run_id)
+    return pairs, ended_run_ids
+
+
 @receiver(events_stored, dispatch_uid="catalog.check_touched_ports")
 def check_touched_ports(sender, events, **kwargs) -> None:
     if not _any_port_exists():
         return
-    pairs = set()
-    completed_run_ids = set()
-    for event in events:
-        datasets = event.outputs if event.dataset is None else [event.dataset]
-        pairs.update((dataset.namespace, dataset.name) for dataset in datasets)
-        if event.run_state == Run.State.COMPLETE and event.run_id is not None:
-            completed_run_ids.add(event.run_id)
-    port_ids = ports_written(sorted(pairs), sorted(completed_run_ids))
+    pairs, ended_run_ids = touched_names_and_runs(events)
+    port_ids = ports_written(sorted(pairs), sorted(ended_run_ids))
     if port_ids:
         transaction.on_commit(lambda: _enqueue(port_ids))
 

@@ -202,18 +202,16 @@ def canonical_dataset(namespace: str, name: str) -> Dataset | None:
     return Dataset.objects.select_related("namespace").get(pk=found[0][1])
 
 
-def ports_written(
-    pairs: list[tuple[str, str]], completed_run_ids: list[UUID]
-) -> list[int]:
+def ports_written(pairs: list[tuple[str, str]], ended_run_ids: list[UUID]) -> list[int]:
     """Ids of the output ports that new events touched.
 
     A port is touched when one of `pairs` (namespace, name) names its dataset or
-    an alias of it, or when a run in `completed_run_ids` wrote it: a COMPLETE
-    event often names no outputs, which its START named.
+    an alias of it, or when a run in `ended_run_ids` wrote it: the event that
+    ends a run often names no outputs, which its START named.
     """
     dataset_ids = [pk for _, pk in find_by_names(Dataset, pairs)]
     written_by_runs = RunDataset.objects.filter(
-        run__run_id__in=completed_run_ids, direction=Direction.OUTPUT
+        run__run_id__in=ended_run_ids, direction=Direction.OUTPUT
     ).values("dataset_id")
     return list(
         OutputPort.objects.filter(

@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from lineage.ingestion.derive import derive_events
 from lineage.ingestion.events import EventRejected
 from lineage.ingestion.parsing import parse_event
+from lineage.signals import lineage_rebuilt
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +109,7 @@ def rebuild_lineage(*, batch_size: int = 1000) -> RebuildResult:
             derive_events(cursor, events)
             replayed += len(events)
         _delete_unnamed_rows(cursor)
+        lineage_rebuilt.send(sender=rebuild_lineage)
     logger.info("Rebuilt lineage from %s events, %s skipped", replayed, skipped)
     return RebuildResult(replayed=replayed, skipped=skipped)
 

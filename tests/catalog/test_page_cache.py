@@ -14,7 +14,14 @@ from django.utils import timezone
 from catalog import page_cache
 from catalog.contracts import contract_create, contracts_check_ports
 from catalog.features import feature_create
-from catalog.models import ContractViolation, DataProduct, Ownership, SlaPeriod
+from catalog.models import (
+    ContractViolation,
+    DataProduct,
+    Ownership,
+    SlaPeriod,
+    Tag,
+)
+from catalog.receivers import touched_names_and_runs
 from catalog.services import (
     domain_update,
     output_port_add,
@@ -24,6 +31,8 @@ from catalog.services import (
 )
 from catalog.sla import service_level_set
 from catalog.tasks import ports_changed
+from lineage.ingestion.parsing import parse_event
+from lineage.ingestion.rebuild import rebuild_lineage
 from lineage.services import ingest_payloads
 from tests.catalog.contract_helpers import (
     ORDERS_SCHEMA,
@@ -335,3 +344,72 @@ def test_new_runs_refresh_trust_summary(client, consumer, owner):
     ports_changed([port.pk])
 
     assert "Failed runs 1 of 2" in text(section(client.get(PAGE), "trust-heading"))
+
+
+def test_deleted_tag_disappears(client, consumer, orders):
+    client.force_login(consumer)
+    assert "#daily" in _page(client)
+
+    Tag.objects.get(name="daily").delete()
+
+    assert "#daily" not in _page(client)
+
+
+def _move_feature(source):
+    feature = feature_create(
+        product=source,
+        name="order_total_7d",
+        entity="customer",
+        join_keys=["customer_id"],
+        value_type="float64",
+    )
+    return feature, "order_total_7d"
+
+
+def _move_port(source):
+    dataset = make_dataset("warehouse", "sales.orders")
+    return output_port_add(product=source, dataset=dataset), "sales.orders"
+
+
+def _move_service_level(source):
+    level = service_level_set(product=source, freshness=timedelta(hours=6))
+    return level, "Freshness 6 h"
+
+
+@pytest.mark.parametrize(
+    "make_row",
+    [_move_feature, _move_port, _move_service_level],
+    ids=lambda make_row: make_row.__name__.removeprefix("_move_"),
+)
+def test_row_moved_leaves_old_page(client, consumer, owner, orders, make_row):
+    """The admin's forms let a row move to another product: the product it
+    leaves must stop showing it."""
+    other = make_product("Returns", owner=owner)
+    row, shown = make_row(orders)
+    client.force_login(consumer)
+    assert shown in text(_page(client))
+
+    row.product = other
+    row.save()
+
+    assert shown not in text(_page(client))
+
+
+def test_run_ended_without_outputs_touches_port(db):
+    """A FAIL or ABORT event, like a COMPLETE one, often names no outputs."""
+    events = [
+        parse_event({**schema_event(ORDERS_SCHEMA), "eventType": state, "outputs": []})
+        for state in ("COMPLETE", "FAIL", "ABORT", "RUNNING")
+    ]
+    _, ended = touched_names_and_runs(events)
+
+    assert ended == {event.run_id for event in events[:3]}
+
+
+def test_rebuild_renews_every_stamp(owner):
+    port = contracted_port(owner)
+    before = page_cache._version(port.product_id)
+
+    rebuild_lineage()
+
+    assert page_cache._version(port.product_id) != before
