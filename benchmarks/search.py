@@ -270,9 +270,11 @@ def _page_targets(url: str, count: int, seed: int) -> list[tuple[str, int]]:
 
 
 def _load(port: int, requests: list[bytes], *, clients: int, duration: float | None):
-    """`clients` threads send `requests` round-robin for `duration` seconds, or
-    each request once when `duration` is None; return the seconds of every
-    response and the count of each status."""
+    """Send `requests` round-robin from `clients` threads for `duration` seconds.
+
+    When `duration` is None, each request is sent once. Return the seconds of
+    every response and the count of each status.
+    """
     began_at = time.monotonic()
     stop_at = began_at + (duration if duration is not None else float("inf"))
     timings: list[float] = []

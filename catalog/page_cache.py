@@ -1,6 +1,6 @@
 """The sections of a product page that every reader sees alike, kept in the cache.
 
-Most of a product page is the same whoever reads it: the description, owners,
+Most of a product page is the same for every reader: the description, owners,
 service level, attainment chart, trust summary, ports with their contracts and
 features. Rendering them costs about twenty queries and most of the page's
 time, so they are rendered once and kept in the shared cache (`CACHE_URL`) for
@@ -45,6 +45,8 @@ def _code_digest() -> str:
     Part of every key, so that a release which changes what the sections hold
     never reads entries that the release before it stored.
     """
+    # NOTE: template tags and filters are not in the digest, so a release that
+    # changes only them serves older sections until the entries expire.
     digest = hashlib.blake2b(Path(__file__).read_bytes(), digest_size=6)
     for app in ("catalog", "lineage"):
         folder = Path(apps.get_app_config(app).path) / "templates"
@@ -61,7 +63,7 @@ SECTIONS_KEY = "catalog:product-page:{digest}:{product}:{version}"
 class ProductSections:
     """HTML of each cached section, and the trust figures behind the summary.
 
-    The trust summary is rendered per request from `trust`, because it says how
+    The trust summary is rendered per request from `trust`, because it shows how
     long ago the product was last updated.
     """
 

@@ -30,7 +30,7 @@ from catalog.models import (
 from catalog.page_cache import product_pages_changed
 from lineage.signals import lineage_rebuilt
 
-# How each model's rows lead to their product, for reading it from the database.
+# Path from each model's rows to their product, for reading it from the database.
 PRODUCT_PATHS = {
     DataProduct: "pk",
     Ownership: "product_id",
@@ -43,39 +43,24 @@ PRODUCT_PATHS = {
 }
 
 
+def _stored_products(sender, pk) -> list[int]:
+    path = PRODUCT_PATHS[sender]
+    return list(sender.objects.filter(pk=pk).values_list(path, flat=True))
+
+
 def _stored_row_changing(sender, instance, **kwargs) -> None:
     """Expire the product a stored row belongs to before it is saved or deleted."""
-    if instance.pk is None:
-        return
-    product_pages_changed(
-        sender.objects.filter(pk=instance.pk).values_list(
-            PRODUCT_PATHS[sender], flat=True
-        )
-    )
+    if instance.pk is not None:
+        product_pages_changed(_stored_products(sender, instance.pk))
 
 
-def _product_changed(sender, instance, **kwargs) -> None:
-    product_pages_changed([instance.pk])
-
-
-def _row_changed(sender, instance, **kwargs) -> None:
-    product_pages_changed([instance.product_id])
-
-
-def _contract_changed(sender, instance, **kwargs) -> None:
-    product_pages_changed(
-        OutputPort.objects.filter(pk=instance.port_id).values_list(
-            "product_id", flat=True
-        )
-    )
-
-
-def _violation_changed(sender, instance, **kwargs) -> None:
-    product_pages_changed(
-        DataContract.objects.filter(pk=instance.contract_id).values_list(
-            "port__product_id", flat=True
-        )
-    )
+def _row_saved(sender, instance, **kwargs) -> None:
+    """Expire the product a row belongs to after it was saved."""
+    path = PRODUCT_PATHS[sender]
+    if path in ("pk", "product_id"):
+        product_pages_changed([getattr(instance, path)])
+    else:
+        product_pages_changed(_stored_products(sender, instance.pk))
 
 
 def _tags_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None:
@@ -88,18 +73,19 @@ def _tags_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None:
 
 
 def _tag_deleting(sender, instance, **kwargs) -> None:
-    """Deleting a tag removes it from its products without an m2m signal."""
+    """Expire a tag's products before it goes, because the cascade that removes
+    it from them sends no m2m signal."""
     product_pages_changed(instance.products.values_list("pk", flat=True))
 
 
 def _named_by_products(sender, instance, created, **kwargs) -> None:
-    """A domain or tag changed: every product in it shows its name."""
+    """Expire every product of a changed domain or tag, which shows its name."""
     if not created:
         product_pages_changed(instance.products.values_list("pk", flat=True))
 
 
 def _holder_changed(sender, instance, update_fields=None, **kwargs) -> None:
-    """An owner's name changed: every product they hold a role on shows it."""
+    """Expire every product on which a renamed user or group has a role."""
     # Every login saves the user's last_login, which no page shows.
     if update_fields is not None and set(update_fields) <= {"last_login"}:
         return
@@ -111,27 +97,19 @@ def _holder_changed(sender, instance, update_fields=None, **kwargs) -> None:
 
 
 def _lineage_rebuilt(sender, **kwargs) -> None:
-    """Every product that publishes a dataset shows figures of the rebuilt rows."""
+    """Expire every product that publishes a dataset, since its figures come
+    from the rebuilt rows."""
     product_pages_changed(OutputPort.objects.values_list("product_id", flat=True))
 
 
 def connect_page_cache_receivers() -> None:
-    for model, saved in (
-        (DataProduct, _product_changed),
-        (Ownership, _row_changed),
-        (OutputPort, _row_changed),
-        (ServiceLevel, _row_changed),
-        (SlaPeriod, _row_changed),
-        (Feature, _row_changed),
-        (DataContract, _contract_changed),
-        (ContractViolation, _violation_changed),
-    ):
+    for model in PRODUCT_PATHS:
         uid = f"page_cache.{model.__name__}"
         if model is not DataProduct:  # a product cannot move
             pre_save.connect(
                 _stored_row_changing, sender=model, dispatch_uid=f"{uid}.saving"
             )
-        post_save.connect(saved, sender=model, dispatch_uid=f"{uid}.saved")
+        post_save.connect(_row_saved, sender=model, dispatch_uid=f"{uid}.saved")
         pre_delete.connect(
             _stored_row_changing, sender=model, dispatch_uid=f"{uid}.deleting"
         )

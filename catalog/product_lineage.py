@@ -14,10 +14,13 @@ from catalog.models import DataProduct
 
 
 def _reach_cte(name: str, *, from_dir: str, to_dir: str, transitive: bool) -> str:
-    """A recursive CTE `name(dataset_id)` of the datasets reached from the
-    product's ports. Walking downstream, a dataset is read (`input` edge) by a
-    job that writes (`output` edge) the next dataset; upstream is the reverse.
-    Unless `transitive`, the walk stops at datasets another product publishes."""
+    """Return a recursive CTE `name(dataset_id)` of the datasets reached from
+    the product's ports.
+
+    Walking downstream, a dataset is read (`input` edge) by a job that writes
+    (`output` edge) the next dataset, and upstream is the reverse. Unless
+    `transitive`, the walk stops at datasets another product publishes.
+    """
     stop = (
         ""
         if transitive

@@ -48,7 +48,7 @@ def _held_by(user_pk: int, model, **filters) -> Exists:
     )
 
 
-# The products a user holds a role on or was granted the view permission on,
+# The products on which a user has a role or was granted the view permission,
 # directly or through a group. Plain SQL, not correlated with the outer query:
 # the ORM took longer to build this than PostgreSQL takes to run it, and every
 # page and list builds it once per request.
@@ -93,7 +93,7 @@ WHERE member.user_id = %(user)s
 
 
 def has_model_permission(user, permission: str) -> bool:
-    """Tell whether the user holds `permission` ("app_label.codename") for every
+    """Tell whether the user has `permission` ("app_label.codename") for every
     object of its model, as `user.has_perm(permission)` does."""
     if user is None or not user.is_authenticated:
         return False

@@ -252,7 +252,7 @@ LINEAGE_COMMIT_TIMEOUT = env.float("LINEAGE_COMMIT_TIMEOUT", default=60.0)
 CACHES = {"default": env.cache_url("CACHE_URL", default="redis://127.0.0.1:6379/1")}
 # Portals (or test runs) that share one Redis need prefixes of their own.
 CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default="groundskeeper")
-# Longest time a product page's cached sections are served. Lineage-only
+# Maximum time a product page's cached sections are served. Lineage-only
 # changes (freshness, failed runs) show within this time at the latest.
 CATALOG_PAGE_CACHE_SECONDS = env.int("CATALOG_PAGE_CACHE_SECONDS", default=300)
 

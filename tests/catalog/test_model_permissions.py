@@ -1,4 +1,4 @@
-"""`has_model_permission` gives the answer of Django's `has_perm` in one query."""
+"""`has_model_permission` returns what Django's `has_perm` returns, in one query."""
 
 import pytest
 from django.contrib.auth import get_user_model

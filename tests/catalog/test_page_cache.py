@@ -169,7 +169,7 @@ CHANGES = [
 
 
 @pytest.mark.parametrize("change", CHANGES, ids=lambda change: change.__name__[1:])
-def test_a_change_shows_on_the_next_read(client, consumer, owner, orders, change):
+def test_page_shows_change_on_next_read(client, consumer, owner, orders, change):
     client.force_login(consumer)
     _page(client)
 
@@ -178,7 +178,7 @@ def test_a_change_shows_on_the_next_read(client, consumer, owner, orders, change
     assert expected in text(_page(client))
 
 
-def test_a_removed_role_disappears(client, consumer, owner, orders):
+def test_page_drops_removed_role(client, consumer, owner, orders):
     steward = Group.objects.create(name="Sales analysts")
     role = ownership_add(product=orders, role=Ownership.Role.STEWARD, group=steward)
     client.force_login(consumer)
@@ -209,8 +209,8 @@ def _without_csrf(page: str) -> str:
 
 @pytest.mark.parametrize("first", ["owner", "consumer"])
 def test_reader_parts_never_cached(client, orders, request, first):
-    """Whoever fills the cache, the owner gets the edit button and the consumer
-    the access request form, and neither gets the other's."""
+    """Check that the owner gets the edit button and the consumer the access
+    request form, and neither gets the other's, in either order of reading."""
     readers = ["owner", "consumer"] if first == "owner" else ["consumer", "owner"]
     pages = {}
     for reader in readers:
@@ -385,14 +385,14 @@ def test_row_moved_leaves_old_page(client, consumer, owner, orders, make_row):
     """The admin's forms let a row move to another product: the product it
     leaves must stop showing it."""
     other = make_product("Returns", owner=owner)
-    row, shown = make_row(orders)
+    row, expected_text = make_row(orders)
     client.force_login(consumer)
-    assert shown in text(_page(client))
+    assert expected_text in text(_page(client))
 
     row.product = other
     row.save()
 
-    assert shown not in text(_page(client))
+    assert expected_text not in text(_page(client))
 
 
 def test_run_ended_without_outputs_touches_port(db):
